@@ -1,0 +1,66 @@
+# The Thredd onboarding portal. `make run` and `make test` do all set-up on a fresh clone.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+# Debian packages the test suite drives: a real browser and a real IPsec stack.
+SYSTEM_PACKAGES := chromium
+
+.PHONY: help run test worker beat lint format check-python install system-deps
+
+help:
+	@echo "make run     start the portal on http://127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL)"
+	@echo "make test    run the whole test suite against PostgreSQL (DATABASE_URL or the embedded one)"
+	@echo "make worker  run a Celery worker (needs CELERY_BROKER_URL and DATABASE_URL)"
+	@echo "make beat    run Celery beat, the periodic sweeps"
+	@echo "make lint    ruff lint and format check"
+
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
+	  echo "Python 3.12 or newer is needed (Django 6.1); '$(PYTHON)' is $$($(PYTHON) --version 2>&1)."; \
+	  echo "With pyenv: 'pyenv install 3.12' (this checkout's .python-version selects it),"; \
+	  echo "or run 'make PYTHON=/path/to/python3.12 ...'."; exit 1; }
+
+$(BIN)/python: | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+run: install
+	$(BIN)/python -m thredd_onboard.run
+
+test: install system-deps
+	$(BIN)/python -m thredd_onboard.embedded -- $(BIN)/pytest $(PYTEST_ARGS)
+
+worker: install
+	$(BIN)/celery -A thredd_onboard worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A thredd_onboard beat --loglevel=INFO
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
+	  else echo "The tests need these Debian packages:$$missing (sudo apt-get install$$missing)"; exit 1; fi; \
+	fi

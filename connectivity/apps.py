@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ConnectivityConfig(AppConfig):
+    """The one domain app: organisations, connectivity requests, review and configuration."""
+
+    name = "connectivity"
+    verbose_name = "Connectivity"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,1 @@
+from .organisations import *  # noqa: F403

@@ -1,0 +1,173 @@
+"""Fixtures shared by the whole suite: users, a real browser, real processes."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+# pytest-django's live server runs beside Playwright's sync API, which Django would
+# otherwise refuse as "async unsafe".
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+ARTIFACTS = BASE_DIR / "var" / "test-artifacts"
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until(predicate, *, timeout: float, message: str, interval: float = 0.1):
+    """Poll predicate until it returns something truthy; fail the test after timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout}s: {message}")
+
+
+@pytest.fixture
+def organisation(db):
+    from connectivity.models import Organisation
+
+    return Organisation.objects.create(name="Acme Payments", slug="acme-payments")
+
+
+@pytest.fixture
+def other_organisation(db):
+    from connectivity.models import Organisation
+
+    return Organisation.objects.create(name="Borealis Cards", slug="borealis-cards")
+
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def client_user(organisation):
+    from connectivity.models import User
+
+    return User.objects.create_user(
+        "ada@acme-payments.example", PASSWORD, organisation=organisation
+    )
+
+
+@pytest.fixture
+def other_client_user(other_organisation):
+    from connectivity.models import User
+
+    return User.objects.create_user(
+        "ben@borealis-cards.example", PASSWORD, organisation=other_organisation
+    )
+
+
+@pytest.fixture
+def engineer(db):
+    from connectivity.models import User
+
+    return User.objects.create_user("grace@thredd.example", PASSWORD, is_staff=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright, headless; one per test session."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: run `make system-deps` (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh browser context per test; a screenshot is kept when the test ends."""
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{request.node.name}.png", full_page=True)
+    context.close()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """Start a real Celery worker process on Redis, on a queue of this test's own."""
+    from django.conf import settings
+
+    from thredd_onboard.celery import app
+
+    queue = f"test-{os.getpid()}-{time.monotonic_ns()}"
+    environment = {
+        **os.environ,
+        "CELERY_BROKER_URL": REDIS_URL,
+        "CELERY_RESULT_BACKEND": REDIS_URL,
+        "DATABASE_URL": _database_url(settings.DATABASES["default"]),
+    }
+    log = tmp_path / "worker.log"
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "thredd_onboard",
+            "worker",
+            "-Q",
+            queue,
+            "--concurrency=1",
+            "--pool=prefork",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"{queue}@%h",
+        ],
+        cwd=BASE_DIR,
+        env=environment,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
+    app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
+    try:
+        wait_until(lambda: "ready" in log.read_text(), timeout=60, message="the worker to start")
+        yield queue
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        app.conf.update(saved)
+        sys.stdout.write(f"--- worker log ---\n{log.read_text()}")  # shown when a test fails
+
+
+def _database_url(database: dict) -> str:
+    """Turn Django's settings for the test database back into a URL for a subprocess."""
+    from urllib.parse import quote
+
+    host = quote(database["HOST"] or "", safe="")
+    port = f":{database['PORT']}" if database.get("PORT") else ""
+    return f"postgres://{database['USER']}@{host}{port}/{database['NAME']}"

@@ -1,0 +1,105 @@
+"""Settings from the environment: the production profile, mail, Celery, compose."""
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import BASE_DIR
+
+
+def _manage(*args: str, **environment: str) -> subprocess.CompletedProcess:
+    # The browser tests' async-safety switch is the suite's own, never a deployment's.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env={**inherited, **environment},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "DJANGO_ALLOWED_HOSTS": "connect.thredd.example",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://connect.thredd.example",
+    "EMAIL_HOST": "smtp.thredd.example",
+}
+
+
+def test_production_profile_passes_check_deploy_with_no_issue():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_fails_without_the_production_profile():
+    """The same check fails on the development profile: the test above proves something."""
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", DJANGO_ENV="development")
+    assert result.returncode != 0
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    environment = {**PRODUCTION}
+    environment.pop("DJANGO_SECRET_KEY")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        env={k: v for k, v in {**os.environ, **environment}.items() if k != "DJANGO_SECRET_KEY"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def _settings_value(expression: str, **environment: str) -> str:
+    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "thredd_onboard.settings", **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_smtp_settings_come_from_the_environment():
+    mailer = _settings_value(
+        "settings.MAILERS['default']",
+        EMAIL_HOST="mail.example",
+        EMAIL_PORT="2525",
+        EMAIL_USE_TLS="true",
+    )
+    assert "'host': 'mail.example'" in mailer
+    assert "'port': 2525" in mailer
+    assert "'use_tls': True" in mailer
+    assert "smtp.EmailBackend" in mailer
+
+
+def test_without_smtp_mail_goes_to_the_console():
+    assert "console.EmailBackend" in _settings_value("settings.MAILERS['default']", EMAIL_HOST="")
+
+
+@pytest.mark.parametrize(("broker", "eager"), [("", "True"), ("redis://127.0.0.1:6379/0", "False")])
+def test_tasks_run_in_process_only_without_a_broker(broker, eager):
+    assert _settings_value("settings.CELERY_TASK_ALWAYS_EAGER", CELERY_BROKER_URL=broker) == eager
+
+
+def test_celery_is_configured_for_reliable_delivery():
+    from thredd_onboard.celery import app
+
+    assert app.conf.task_serializer == "json"
+    assert app.conf.accept_content == ["json"]
+    assert app.conf.task_acks_late is True
+    assert app.conf.task_reject_on_worker_lost is True
+    assert app.conf.task_time_limit > app.conf.task_soft_time_limit > 0

@@ -1,0 +1,39 @@
+"""Start the portal for a newcomer: database, migrations, demo data, web server.
+
+`make run` calls this. With no DATABASE_URL it uses the embedded PostgreSQL (see
+`embedded.py`); with no CELERY_BROKER_URL tasks run in-process; with no EMAIL_HOST mail is
+printed here. The demo data is loaded idempotently and the demo sign-ins are printed.
+"""
+
+import argparse
+import subprocess
+import sys
+
+from thredd_onboard.embedded import BASE_DIR, environment_with_database
+
+
+def main(argv: list[str]) -> int:
+    """Prepare the database and serve the portal until interrupted."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
+    parser.add_argument("--no-reload", action="store_true", help="do not restart on code changes")
+    options = parser.parse_args(argv)
+
+    environment = environment_with_database()
+    manage = [sys.executable, str(BASE_DIR / "manage.py")]
+    for step in (["migrate", "--noinput"], ["seed_demo"]):
+        if subprocess.call([*manage, *step], env=environment) != 0:  # noqa: S603
+            print(f"`manage.py {' '.join(step)}` failed: see the messages above.", file=sys.stderr)
+            return 1
+    print(f"\nThe portal is at http://127.0.0.1:{options.port}/ (Ctrl-C stops it).\n", flush=True)
+    server = [*manage, "runserver", f"127.0.0.1:{options.port}"]
+    if options.no_reload:
+        server.append("--noreload")
+    try:
+        return subprocess.call(server, env=environment)  # noqa: S603
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

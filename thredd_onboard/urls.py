@@ -1,0 +1,47 @@
+"""Top-level URLs: sign-in and password reset, the admin, and the connectivity app."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from connectivity.forms.accounts import SignInForm
+
+admin.site.site_header = "Thredd Connectivity administration"
+admin.site.site_title = "Thredd Connectivity"
+
+urlpatterns = [
+    path(
+        "sign-in/",
+        auth_views.LoginView.as_view(
+            authentication_form=SignInForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            extra_context={"heading": "Reset your password", "button": "Send the link"}
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(extra_context={"heading": "Check your email"}),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            extra_context={"heading": "Choose a new password", "button": "Save the password"}
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(extra_context={"heading": "Password changed"}),
+        name="password_reset_complete",
+    ),
+    path("admin/", admin.site.urls),
+    path("", include("connectivity.urls")),
+]
