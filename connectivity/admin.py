@@ -1,10 +1,47 @@
-"""Django admin for Thredd staff."""
+"""Django admin for Thredd staff: Thredd's settings, organisations, users and requests.
+
+Request status, assignment and allocations belong to the workflow: the admin shows them
+read-only, so nobody can move a request past its rules or events from here.
+"""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from .forms.accounts import AdminUserChangeForm, AdminUserCreationForm
-from .models import Organisation, User
+from .models import (
+    Allocation,
+    ConnectivityRequest,
+    Contact,
+    MtlsDetails,
+    Organisation,
+    ReservedRange,
+    ServiceRange,
+    Site,
+    ThreddGateway,
+    ThreddSettings,
+    User,
+)
+
+
+class ThreddGatewayInline(admin.TabularInline):
+    model = ThreddGateway
+    extra = 0
+
+
+class ReservedRangeInline(admin.TabularInline):
+    model = ReservedRange
+    extra = 0
+
+
+class ServiceRangeInline(admin.TabularInline):
+    model = ServiceRange
+    extra = 0
+
+
+@admin.register(ThreddSettings)
+class ThreddSettingsAdmin(admin.ModelAdmin):
+    list_display = ["environment", "bgp_asn"]
+    inlines = [ThreddGatewayInline, ServiceRangeInline, ReservedRangeInline]
 
 
 @admin.register(Organisation)
@@ -37,3 +74,54 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     ]
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+
+
+class SiteInline(admin.TabularInline):
+    model = Site
+    extra = 0
+    fields = ["position", "name", "routing", "tgw_id", "aws_account_id", "aws_region"]
+    show_change_link = True
+
+
+class MtlsDetailsInline(admin.StackedInline):
+    model = MtlsDetails
+    extra = 0
+
+
+@admin.register(ConnectivityRequest)
+class ConnectivityRequestAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "organisation",
+        "environment",
+        "connection_type",
+        "status",
+        "updated_at",
+    ]
+    list_filter = ["status", "environment", "connection_type"]
+    search_fields = ["reference", "organisation__name"]
+    list_select_related = ["organisation"]
+    # The workflow owns these: shown, never edited here.
+    readonly_fields = ["reference", "status", "assigned_to", "amends", "created_by", "created_at"]
+    inlines = [ContactInline, SiteInline, MtlsDetailsInline]
+
+
+@admin.register(Allocation)
+class AllocationAdmin(admin.ModelAdmin):
+    """Allocations are written only by approval; staff may look and search."""
+
+    list_display = ["network", "environment", "organisation", "request", "created_at"]
+    list_filter = ["environment"]
+    search_fields = ["organisation__name", "request__reference"]
+    list_select_related = ["organisation", "request"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

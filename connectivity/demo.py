@@ -9,7 +9,15 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from connectivity.models import Organisation, User
+from connectivity.choices import Environment, Service
+from connectivity.models import (
+    Organisation,
+    ReservedRange,
+    ServiceRange,
+    ThreddGateway,
+    ThreddSettings,
+    User,
+)
 
 DEMO_PASSWORD = "thredd-demo-2026"  # noqa: S105 - printed on purpose, demo database only
 
@@ -29,10 +37,35 @@ DEMO_ORGANISATIONS = [
 ]
 DEMO_ENGINEER = "engineer@thredd.example"
 
+# Illustrative values for Thredd's side of each environment; staff edit the real ones in the
+# admin. Gateways use documentation addresses, so nothing here points at a real host.
+DEMO_THREDD = {
+    Environment.UAT: {
+        "gateways": ["192.0.2.10", "192.0.2.11"],
+        "reserved": [("10.0.0.0/16", "Thredd UAT core"), ("172.16.0.0/20", "Thredd UAT AWS VPCs")],
+        "services": {
+            Service.WEB_SERVICES: "10.240.1.0/24",
+            Service.EHI: "10.240.2.0/24",
+            Service.PORTAL: "10.240.3.0/24",
+        },
+    },
+    Environment.PRODUCTION: {
+        "gateways": ["198.51.100.10", "198.51.100.11"],
+        "reserved": [("10.1.0.0/16", "Thredd production core")],
+        "services": {
+            Service.WEB_SERVICES: "10.250.1.0/24",
+            Service.EHI: "10.250.2.0/24",
+            Service.PORTAL: "10.250.3.0/24",
+        },
+    },
+}
+
 
 @transaction.atomic
 def demo_load() -> list[DemoSignIn]:
     """Create the demo organisations and users if missing; return the sign-ins."""
+    for environment, facts in DEMO_THREDD.items():
+        _demo_thredd_settings(environment, facts)
     sign_ins = [DemoSignIn("Thredd engineer", DEMO_ENGINEER, "Thredd")]
     _demo_user(DEMO_ENGINEER, is_staff=True, organisation=None, first_name="Grace")
     for name, slug, email in DEMO_ORGANISATIONS:
@@ -53,3 +86,20 @@ def _demo_user(email: str, *, is_staff: bool, organisation, first_name: str) -> 
             first_name=first_name,
         )
     return user
+
+
+def _demo_thredd_settings(environment: Environment, facts: dict) -> None:
+    thredd, created = ThreddSettings.objects.get_or_create(environment=environment)
+    if not created:
+        return  # staff may have edited them: leave their values alone
+    for position, address in enumerate(facts["gateways"], start=1):
+        ThreddGateway.objects.create(
+            settings=thredd,
+            name=f"Thredd {environment.label} gateway {position}",
+            outside_ip=address,
+            position=position,
+        )
+    for network, description in facts["reserved"]:
+        ReservedRange.objects.create(settings=thredd, network=network, description=description)
+    for service, network in facts["services"].items():
+        ServiceRange.objects.create(settings=thredd, service=service, network=network)

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.postgres",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "crispy_forms",
@@ -198,3 +199,12 @@ if PRODUCTION:
 # from the source folders (and node_modules), so `make run` needs no collectstatic.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
+
+# Keys that encrypt tunnel PSKs at rest (Fernet, newest first), kept apart from SECRET_KEY.
+# README says how to make one. Off production a fixed development key is used.
+DEVELOPMENT_PSK_KEY = "ZGV2LW9ubHktcHNrLWtleS1ub3Qtc2VjcmV0LTAwMDA="
+PSK_ENCRYPTION_KEYS = (
+    env.list("PSK_ENCRYPTION_KEYS")
+    if PRODUCTION
+    else env.list("PSK_ENCRYPTION_KEYS", default=[DEVELOPMENT_PSK_KEY])
+)

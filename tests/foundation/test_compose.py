@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import yaml
+from cryptography.fernet import Fernet
 
 from tests.conftest import BASE_DIR
 
@@ -28,7 +29,11 @@ def test_compose_runs_every_part_from_one_image():
 def test_the_environment_compose_gives_is_what_settings_read():
     """Resolve compose's variables as compose would and load the settings with them."""
     raw = COMPOSE["services"]["web"]["environment"]
-    given = {"DJANGO_SECRET_KEY": "k" * 60, "POSTGRES_PASSWORD": "pw"}
+    given = {
+        "DJANGO_SECRET_KEY": "k" * 60,
+        "POSTGRES_PASSWORD": "pw",
+        "PSK_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+    }
 
     def resolve(value: str) -> str:
         return VARIABLE.sub(

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from cryptography.fernet import Fernet
 
 from tests.conftest import BASE_DIR
 
@@ -29,6 +30,7 @@ PRODUCTION = {
     "DJANGO_ALLOWED_HOSTS": "connect.thredd.example",
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://connect.thredd.example",
     "EMAIL_HOST": "smtp.thredd.example",
+    "PSK_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
 }
 
 

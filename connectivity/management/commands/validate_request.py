@@ -1,0 +1,100 @@
+"""Check a request document against Thredd's rules and print the findings as JSON."""
+
+import json
+import sys
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connection
+
+from connectivity.availability import availability_findings
+from connectivity.constants import DEFAULT_THREDD_BGP_ASN
+from connectivity.document import parse_json
+from connectivity.findings import Finding, error, has_errors
+from connectivity.models import Organisation
+from connectivity.review import thredd_bgp_asn
+from connectivity.rules import validate_document
+from connectivity.validators import parse_ipv4_network
+
+
+class Command(BaseCommand):
+    help = (
+        "Validate a connectivity request document (JSON, REFERENCE §3). Prints the findings "
+        "as a JSON list; exits 1 if any is an error, 0 otherwise. Use - to read standard input."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("file", help="path of the JSON document, or - for standard input")
+        parser.add_argument(
+            "--organisation",
+            metavar="SLUG",
+            help="judge availability as this organisation (its own allocations do not clash)",
+        )
+        parser.add_argument(
+            "--offline",
+            action="store_true",
+            help="check only the rules that need no database",
+        )
+
+    def handle(self, *args, **options) -> None:
+        findings = self._findings(options)
+        self.stdout.write(json.dumps([finding.as_dict() for finding in findings], indent=2))
+        if has_errors(findings):
+            sys.exit(1)
+
+    def _findings(self, options) -> list[Finding]:
+        try:
+            text = self._read(options["file"])
+        except OSError as exc:
+            reason = f"Cannot read {options['file']}: {exc.strerror}."
+            return [error("document_invalid", "", reason)]
+        doc, findings = parse_json(text)
+        if doc is None:
+            return findings
+        database = not options["offline"] and _database_answers()
+        thredd_asn = thredd_bgp_asn(doc.environment) if database else DEFAULT_THREDD_BGP_ASN
+        findings += validate_document(doc, thredd_asn=thredd_asn)
+        if database:
+            findings += availability_findings(
+                _parsed_subnets(doc),
+                environment=doc.environment,
+                organisation_id=self._organisation_id(options["organisation"]),
+            )
+        elif not options["offline"]:
+            self.stderr.write("No database answered: reserved ranges and allocations not checked.")
+        return findings
+
+    @staticmethod
+    def _read(path: str) -> bytes:
+        if path == "-":
+            return sys.stdin.buffer.read()
+        with open(path, "rb") as document:
+            return document.read()
+
+    @staticmethod
+    def _organisation_id(slug: str | None) -> int | None:
+        if slug is None:
+            return None
+        organisation = Organisation.objects.filter(slug=slug).first()
+        if organisation is None:
+            raise CommandError(f"No organisation has the slug {slug!r}.")
+        return organisation.pk
+
+
+def _database_answers() -> bool:
+    try:
+        connection.ensure_connection()
+    except DatabaseError:
+        return False
+    return True
+
+
+def _parsed_subnets(doc):
+    """Yield (field, network) for every subnet of `doc` that is a valid network."""
+    for site_index, site in enumerate(doc.sites):
+        for index, subnet in enumerate(site.subnets):
+            try:
+                network = parse_ipv4_network(subnet.cidr)
+            except ValidationError:  # the rules have already reported it
+                continue
+            yield f"sites[{site_index}].subnets[{index}].cidr", network

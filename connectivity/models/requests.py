@@ -1,0 +1,141 @@
+"""A connectivity request: one client organisation asking for private access in one environment."""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection, models
+from django.utils import timezone
+
+from connectivity.choices import ConnectionType, ContactRole, Environment, RequestStatus, Service
+
+from .organisations import Organisation
+
+__all__ = ["ConnectivityRequest", "Contact", "MtlsDetails"]
+
+# Statuses in which the client can still change the answers.
+EDITABLE_STATUSES = (RequestStatus.DRAFT, RequestStatus.CHANGES_REQUESTED)
+
+
+class ConnectivityRequestQuerySet(models.QuerySet):
+    """Reads of requests, scoped to what a user may see."""
+
+    def visible_to(self, user) -> "ConnectivityRequestQuerySet":
+        """Return the requests `user` may see: staff all, a client user its organisation's."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_staff:
+            return self
+        if user.organisation_id is None:
+            return self.none()
+        return self.filter(organisation_id=user.organisation_id)
+
+
+def next_reference() -> str:
+    """Return the next request reference, such as CR-2026-00042 (a database sequence)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('connectivity_request_reference_seq')")
+        (number,) = cursor.fetchone()
+    return f"CR-{timezone.now().year}-{number:05d}"
+
+
+class ConnectivityRequest(models.Model):
+    """The VPN Connectivity Setup Form of one organisation for one environment.
+
+    Its status changes only through `connectivity.workflow`. An amendment of an active
+    request is a new request whose `amends` points at the revision it will supersede.
+    """
+
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="requests"
+    )
+    environment = models.CharField(max_length=16, choices=Environment.choices)
+    connection_type = models.CharField(max_length=16, choices=ConnectionType.choices)
+    services = ArrayField(
+        models.CharField(max_length=16, choices=Service.choices),
+        default=list,
+        help_text="The Thredd services the client needs.",
+    )
+    status = models.CharField(
+        max_length=20, choices=RequestStatus.choices, default=RequestStatus.DRAFT, editable=False
+    )
+    amends = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendments",
+        help_text="The active request this one amends.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="assigned_requests",
+        null=True,
+        blank=True,
+        editable=False,
+        limit_choices_to={"is_staff": True},
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ConnectivityRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("review_connectivityrequest", "Can review connectivity requests")]
+        indexes = [models.Index(fields=["status", "environment"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def save(self, *args, **kwargs) -> None:
+        # The reference is given once, when the request is first stored.
+        if not self.reference:
+            self.reference = next_reference()
+        super().save(*args, **kwargs)
+
+    @property
+    def is_editable(self) -> bool:
+        """Say whether the client may change the answers now."""
+        return self.status in EDITABLE_STATUSES
+
+
+class Contact(models.Model):
+    """A person at the client Thredd may call about this connection."""
+
+    request = models.ForeignKey(
+        ConnectivityRequest, on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(max_length=120, blank=True)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40, blank=True)
+    role = models.CharField(
+        max_length=16, choices=ContactRole.choices, default=ContactRole.TECHNICAL
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["request", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class MtlsDetails(models.Model):
+    """What an mTLS request supplies: the client's certificate request and EHI endpoint."""
+
+    request = models.OneToOneField(
+        ConnectivityRequest, on_delete=models.CASCADE, related_name="mtls"
+    )
+    csr_pem = models.TextField("certificate signing request (PEM)", blank=True)
+    ehi_endpoint_url = models.CharField("EHI endpoint URL", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "mTLS details"
+        verbose_name_plural = "mTLS details"
+
+    def __str__(self) -> str:
+        return f"mTLS details of {self.request}"
