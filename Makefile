@@ -7,9 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 # Debian packages the test suite drives: a real browser and a real IPsec stack.
-SYSTEM_PACKAGES := chromium
+SYSTEM_PACKAGES := chromium strongswan-swanctl charon-systemd libcharon-extra-plugins iproute2 iputils-ping
 
-.PHONY: help run test worker beat lint format check-python install system-deps
+.PHONY: help run test worker beat lint format golden check-python install system-deps
 
 help:
 	@echo "make run     start the portal on http://127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL)"
@@ -17,6 +17,7 @@ help:
 	@echo "make worker  run a Celery worker (needs CELERY_BROKER_URL and DATABASE_URL)"
 	@echo "make beat    run Celery beat, the periodic sweeps"
 	@echo "make lint    ruff lint and format check"
+	@echo "make golden  regenerate the configuration golden files after a template change"
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -53,6 +54,9 @@ beat: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+golden: install
+	$(BIN)/python -m thredd_onboard.embedded -- env UPDATE_GOLDEN=1 $(BIN)/pytest tests/configgen/test_golden.py
 
 format: install
 	$(BIN)/ruff format .

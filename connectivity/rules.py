@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 
 from connectivity import constants as limits
-from connectivity.catalogue import Platform, find_platform, platforms, vendors
 from connectivity.choices import (
     ConnectionType,
     ContactRole,
@@ -27,6 +26,7 @@ from connectivity.choices import (
     Service,
     SubnetPurpose,
 )
+from connectivity.configgen.catalogue import Platform, find_platform, platforms, vendors
 from connectivity.document import (
     VALUE_INVALID,
     Bgp,

@@ -421,7 +421,7 @@ def test_check_peer_ip(peer_ip, expected):
     ],
 )
 def test_check_ike_version(ike_version, vendor, platform, expected):
-    from connectivity.catalogue import find_platform
+    from connectivity.configgen.catalogue import find_platform
 
     found = find_platform(vendor, platform)
     assert codes(rules.check_ike_version(ike_version, "ike", platform=found)) == expected

@@ -1,0 +1,479 @@
+"""Gather every value a configuration template uses, in one place and already checked.
+
+`build_context` is the only way a template gets its values: it refuses a request document
+with any error finding (so every name and device field is already in its safe character
+set), fills in Thredd's defaults (REFERENCE §4, §5), and computes what the templates would
+otherwise compute themselves (inside addresses, netmasks, proposals). The result is plain
+frozen dataclasses, identical for identical inputs, so a rendered file's checksum is stable.
+"""
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from ipaddress import IPv4Address, IPv4Network
+from itertools import product
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cryptography import x509
+
+from connectivity import constants as limits
+from connectivity.choices import ConnectionType, Environment, IkeVersion, Routing, Service
+from connectivity.configgen.catalogue import find_platform
+from connectivity.configgen.keywords import AEAD_ENCRYPTION
+from connectivity.configgen.targets import target_for_device
+from connectivity.configgen.values import TunnelValues
+from connectivity.document import RequestDocument, Tunnel
+from connectivity.findings import Finding, has_errors
+from connectivity.rules import check_inside_cidr, check_psk, validate_document
+
+# Thredd's tunnel defaults (REFERENCE §4): strong algorithms, AWS's lifetimes, DPD, MTU, MSS.
+DEFAULT_ENCRYPTION = ("AES256",)
+DEFAULT_INTEGRITY = ("SHA2-256",)
+DEFAULT_DH_GROUPS = (14,)
+DPD_DELAY = 10
+DPD_RETRIES = 3
+TUNNEL_MTU = 1436
+TCP_MSS = 1387
+BGP_HOLD_TIME = 30
+BGP_KEEPALIVE = 10
+# Tunnel 1 is preferred: its routes get the lower metric (distance, priority) and its BGP
+# routes the higher local preference.
+ROUTE_METRICS = (100, 200)
+BGP_LOCAL_PREFERENCES = (200, 100)
+MTLS_DEFAULT_PORT = 443
+
+REFERENCE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
+
+
+class ContextError(ValueError):
+    """The inputs cannot make a complete, safe configuration; the message says what to fix."""
+
+    def __init__(self, message: str, findings: Sequence[Finding] = ()) -> None:
+        super().__init__(message)
+        self.findings = tuple(findings)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreddSide:
+    """Thredd's own values for one environment, as staff keep them in ThreddSettings.
+
+    `gateway_ips` are the outside IPs of Thredd's VPN gateways by position (tunnel n lands on
+    gateway n); `service_ranges` maps each service to the networks it lives in.
+    """
+
+    environment: str
+    gateway_ips: tuple[str, ...]
+    service_ranges: Mapping[str, tuple[str, ...]]
+    bgp_asn: int
+    mtls_trust_chain_pem: str = ""
+    preview: bool = False
+
+    @classmethod
+    def from_settings(cls, settings) -> "ThreddSide":
+        """Read a `ThreddSettings` row (with its gateways and service ranges)."""
+        ranges: dict[str, list[str]] = {}
+        for service_range in settings.service_ranges.all():
+            ranges.setdefault(service_range.service, []).append(str(service_range.network))
+        return cls(
+            environment=settings.environment,
+            gateway_ips=tuple(gateway.outside_ip for gateway in settings.gateways.all()),
+            service_ranges={service: tuple(networks) for service, networks in ranges.items()},
+            bgp_asn=settings.bgp_asn,
+            mtls_trust_chain_pem=settings.mtls_trust_chain_pem,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Network:
+    """A network as each syntax wants it: CIDR, address, netmask, prefix length."""
+
+    cidr: str
+    address: str
+    netmask: str
+    prefixlen: int
+
+    @classmethod
+    def of(cls, value: str | IPv4Network) -> "Network":
+        network = IPv4Network(value)
+        return cls(
+            cidr=str(network),
+            address=str(network.network_address),
+            netmask=str(network.netmask),
+            prefixlen=network.prefixlen,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """One combination of encryption, integrity and DH group offered in a phase.
+
+    With an AEAD cipher (GCM) `integrity` is the PRF for IKE and is not used by ESP.
+    """
+
+    encryption: str
+    integrity: str
+    dh_group: int
+    aead: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """The algorithms and lifetime of IKE (phase 1) or IPsec (phase 2)."""
+
+    encryption: tuple[str, ...]
+    integrity: tuple[str, ...]
+    dh_groups: tuple[int, ...]
+    lifetime: int
+    proposals: tuple[Proposal, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TunnelContext:
+    number: int
+    preferred: bool
+    thredd_outside_ip: str
+    client_outside_ip: str
+    inside: Network
+    thredd_inside_ip: str
+    client_inside_ip: str
+    psk: str
+    phase1: Phase
+    phase2: Phase
+    route_metric: int
+    bgp_local_preference: int
+
+
+@dataclass(frozen=True, slots=True)
+class BgpContext:
+    client_asn: int
+    thredd_asn: int
+    hold_time: int
+    keepalive: int
+
+
+@dataclass(frozen=True, slots=True)
+class VpnContext:
+    """One VPN: its two tunnels and everything they share."""
+
+    number: int
+    services: tuple[str, ...]
+    service_labels: tuple[str, ...]
+    client_outside_ip: str
+    device_vendor: str
+    device_platform: str
+    device_software: str
+    device_target: str
+    ike_version: int
+    ikev1: bool
+    routing: str
+    bgp: BgpContext | None
+    routes: tuple[Network, ...]
+    dpd_delay: int
+    dpd_retries: int
+    dpd_timeout: int
+    mtu: int
+    mss: int
+    tunnels: tuple[TunnelContext, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentContext:
+    number: int
+    service_labels: tuple[str, ...]
+    routes: tuple[Network, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TgwContext:
+    tgw_id: str
+    aws_account_id: str
+    region: str
+    attachments: tuple[AttachmentContext, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MtlsContext:
+    trust_chain_pem: str
+    endpoint_url: str
+    endpoint_host: str
+    endpoint_port: int
+    endpoint_path: str
+    service_labels: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """What every file's header says (REFERENCE §4)."""
+
+    request_reference: str
+    environment: str
+    environment_label: str
+    site_name: str
+    generated_at: str
+    preview: bool
+    file_stem: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigContext:
+    """Everything a template may use; exactly one of `vpn`, `tgw`, `mtls` is set."""
+
+    header: Header
+    site_subnets: tuple[Network, ...]
+    vpn: VpnContext | None = None
+    tgw: TgwContext | None = None
+    mtls: MtlsContext | None = None
+
+
+def build_context(
+    doc: RequestDocument,
+    *,
+    thredd: ThreddSide,
+    request_reference: str,
+    generated_at: datetime,
+    site_index: int | None = None,
+    vpn_index: int | None = None,
+    tunnel_values: Sequence[TunnelValues] = (),
+) -> ConfigContext:
+    """Return the context of one VPN (IPsec request), one site (TGW) or the request (mTLS).
+
+    `site_index` and `vpn_index` pick the VPN, `tunnel_values` are its two tunnels' approved
+    PSKs and inside /30s (see `values.plan_tunnel_values`). Raises `ContextError` when `doc`
+    has any error finding, when Thredd's side lacks a value the file needs, or when a value
+    given here breaks a rule.
+    """
+    findings = validate_document(doc, thredd_asn=thredd.bgp_asn)
+    if has_errors(findings):
+        raise ContextError(
+            "The request has errors; fix them before generating configuration.", findings
+        )
+    if not REFERENCE_PATTERN.fullmatch(request_reference):
+        raise ContextError(
+            f"Request reference {request_reference!r} must be 1-64 letters, digits, . _ -."
+        )
+    if thredd.environment != doc.environment:
+        raise ContextError(
+            f"Thredd's settings are for {thredd.environment}, the request is for {doc.environment}."
+        )
+    if generated_at.tzinfo is None:
+        raise ContextError("The generated time must be timezone-aware.")
+
+    def _header(*, site_name: str, file_stem: str) -> Header:
+        return Header(
+            request_reference=request_reference,
+            environment=doc.environment,
+            environment_label=Environment(doc.environment).label,
+            site_name=site_name,
+            generated_at=generated_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            preview=thredd.preview,
+            file_stem=file_stem,
+        )
+
+    if doc.connection_type == ConnectionType.MTLS:
+        header = _header(site_name="", file_stem=_slug(request_reference))
+        return ConfigContext(header=header, site_subnets=(), mtls=_mtls(doc, thredd))
+
+    site = _pick(doc.sites, site_index, "site")
+    subnets = tuple(Network.of(subnet.cidr) for subnet in site.subnets)
+    stem = f"{_slug(request_reference)}-{_slug(site.name)}"
+    if doc.connection_type == ConnectionType.AWS_TGW:
+        header = _header(site_name=site.name, file_stem=stem)
+        tgw = TgwContext(
+            tgw_id=site.tgw.tgw_id,
+            aws_account_id=site.tgw.aws_account_id,
+            region=site.tgw.region,
+            attachments=tuple(
+                AttachmentContext(
+                    number=number,
+                    service_labels=_labels(attachment.services),
+                    routes=_routes(thredd, attachment.services),
+                )
+                for number, attachment in enumerate(site.attachments, start=1)
+            ),
+        )
+        return ConfigContext(header=header, site_subnets=subnets, tgw=tgw)
+
+    vpn = _pick(site.vpns, vpn_index, "VPN")
+    header = _header(site_name=site.name, file_stem=f"{stem}-vpn{vpn_index + 1}")
+    if len(thredd.gateway_ips) < limits.MAX_TUNNELS_PER_VPN:
+        raise ContextError(
+            f"Thredd's {doc.environment} settings need {limits.MAX_TUNNELS_PER_VPN} gateways "
+            f"with outside IPs (they have {len(thredd.gateway_ips)})."
+        )
+    if len(tunnel_values) != limits.MAX_TUNNELS_PER_VPN:
+        raise ContextError(
+            f"Give the values of both tunnels of the VPN (got {len(tunnel_values)})."
+        )
+    problems = [
+        finding
+        for number, values in enumerate(tunnel_values, start=1)
+        for finding in (
+            *check_psk(values.psk, f"tunnels[{number - 1}].psk"),
+            *check_inside_cidr(values.inside_cidr, f"tunnels[{number - 1}].inside_cidr"),
+        )
+    ]
+    if problems:
+        raise ContextError("A tunnel's generated values break AWS's rules.", problems)
+    platform = find_platform(vpn.device.vendor, vpn.device.platform)
+    bgp = (
+        BgpContext(
+            client_asn=site.bgp.asn,
+            thredd_asn=thredd.bgp_asn,
+            hold_time=BGP_HOLD_TIME,
+            keepalive=BGP_KEEPALIVE,
+        )
+        if site.routing == Routing.BGP
+        else None
+    )
+    ike_version = vpn.ike_version or IkeVersion.IKEV2
+    tunnels = tuple(
+        _tunnel(
+            number,
+            overrides=vpn.tunnels[number - 1] if number <= len(vpn.tunnels) else Tunnel(),
+            values=values,
+            thredd_ip=thredd.gateway_ips[number - 1],
+            client_ip=vpn.peer_ip,
+        )
+        for number, values in enumerate(tunnel_values, start=1)
+    )
+    context_vpn = VpnContext(
+        number=vpn_index + 1,
+        services=vpn.services,
+        service_labels=_labels(vpn.services),
+        client_outside_ip=vpn.peer_ip,
+        device_vendor=platform.vendor_label,
+        device_platform=platform.label,
+        device_software=vpn.device.software or "any",
+        device_target=target_for_device(platform.vendor, platform.key).key,
+        ike_version=ike_version,
+        ikev1=ike_version == IkeVersion.IKEV1,
+        routing=site.routing,
+        bgp=bgp,
+        routes=_routes(thredd, vpn.services),
+        dpd_delay=DPD_DELAY,
+        dpd_retries=DPD_RETRIES,
+        dpd_timeout=DPD_DELAY * DPD_RETRIES,
+        mtu=TUNNEL_MTU,
+        mss=TCP_MSS,
+        tunnels=tunnels,
+    )
+    return ConfigContext(header=header, site_subnets=subnets, vpn=context_vpn)
+
+
+def _pick(items: Sequence, index: int | None, noun: str):
+    if index is None or not 0 <= index < len(items):
+        raise ContextError(f"Choose a {noun} by its index: 0 to {len(items) - 1}, not {index}.")
+    return items[index]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _labels(services: Sequence[str]) -> tuple[str, ...]:
+    return tuple(Service(service).label for service in Service.values if service in services)
+
+
+def _routes(thredd: ThreddSide, services: Sequence[str]) -> tuple[Network, ...]:
+    """Return Thredd's ranges of `services`: the static routes (and BGP expectations) of a VPN."""
+    missing = [
+        Service(service).label for service in services if not thredd.service_ranges.get(service)
+    ]
+    if missing:
+        raise ContextError(
+            f"Thredd's {thredd.environment} settings have no range for {', '.join(missing)}: "
+            "add its service range before generating configuration."
+        )
+    networks = {
+        IPv4Network(cidr) for service in services for cidr in thredd.service_ranges[service]
+    }
+    return tuple(Network.of(network) for network in sorted(networks))
+
+
+def _phase(tunnel: Tunnel, phase: int) -> Phase:
+    encryption = getattr(tunnel, f"phase{phase}_encryption") or DEFAULT_ENCRYPTION
+    integrity = getattr(tunnel, f"phase{phase}_integrity") or DEFAULT_INTEGRITY
+    dh_groups = getattr(tunnel, f"phase{phase}_dh_groups") or DEFAULT_DH_GROUPS
+    lifetime = getattr(tunnel, f"phase{phase}_lifetime") or (
+        limits.PHASE1_LIFETIME_DEFAULT if phase == 1 else limits.PHASE2_LIFETIME_DEFAULT
+    )
+    return Phase(
+        encryption=tuple(encryption),
+        integrity=tuple(integrity),
+        dh_groups=tuple(dh_groups),
+        lifetime=lifetime,
+        proposals=tuple(
+            Proposal(cipher, hash_, group, cipher in AEAD_ENCRYPTION)
+            for cipher, hash_, group in product(encryption, integrity, dh_groups)
+        ),
+    )
+
+
+def _tunnel(
+    number: int, *, overrides: Tunnel, values: TunnelValues, thredd_ip: str, client_ip: str
+) -> TunnelContext:
+    inside = IPv4Network(values.inside_cidr)
+    # AWS's convention: Thredd (the AWS side) takes the first host of the /30, the client the
+    # second.
+    thredd_inside, client_inside = (str(host) for host in inside.hosts())
+    return TunnelContext(
+        number=number,
+        preferred=number == 1,
+        thredd_outside_ip=str(IPv4Address(thredd_ip)),
+        client_outside_ip=client_ip,
+        inside=Network.of(inside),
+        thredd_inside_ip=thredd_inside,
+        client_inside_ip=client_inside,
+        psk=values.psk,
+        phase1=_phase(overrides, 1),
+        phase2=_phase(overrides, 2),
+        route_metric=ROUTE_METRICS[number - 1],
+        bgp_local_preference=BGP_LOCAL_PREFERENCES[number - 1],
+    )
+
+
+def _mtls(doc: RequestDocument, thredd: ThreddSide) -> MtlsContext:
+    try:
+        x509.load_pem_x509_certificates(thredd.mtls_trust_chain_pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise ContextError(
+            f"Thredd's {thredd.environment} settings have no mTLS trust chain: add the PEM "
+            "certificates before generating the endpoint bundle."
+        ) from None
+    url = doc.mtls.ehi_endpoint_url
+    if url is None:
+        raise ContextError("The mTLS request has no EHI endpoint URL to configure.")
+    parts = urlsplit(url)
+    return MtlsContext(
+        trust_chain_pem=thredd.mtls_trust_chain_pem.strip(),
+        endpoint_url=url,
+        endpoint_host=parts.hostname,
+        endpoint_port=parts.port or MTLS_DEFAULT_PORT,
+        endpoint_path=parts.path,
+        service_labels=_labels(doc.services),
+    )
+
+
+PREVIEW_TRUST_CHAIN = (Path(__file__).parent / "preview-trust-chain.pem").read_text()
+
+
+def preview_thredd_side(environment: str) -> ThreddSide:
+    """Return illustrative Thredd values for `environment`, for previews when none are stored.
+
+    The addresses are from RFC 5737's documentation ranges and the header says "preview", so
+    a file made with them cannot be mistaken for one to apply.
+    """
+    return ThreddSide(
+        environment=environment,
+        gateway_ips=("198.51.100.10", "198.51.100.20"),
+        service_ranges={
+            Service.WEB_SERVICES: ("10.240.1.0/24",),
+            Service.EHI: ("10.240.2.0/24",),
+            Service.PORTAL: ("10.240.3.0/24",),
+        },
+        bgp_asn=limits.DEFAULT_THREDD_BGP_ASN,
+        mtls_trust_chain_pem=PREVIEW_TRUST_CHAIN,
+        preview=True,
+    )

@@ -1,0 +1,149 @@
+"""Render a request document's configuration files with preview values, for a look before approval.
+
+PSKs and inside /30s are generated for the preview and saved nowhere. Thredd's side comes from
+the environment's ThreddSettings when the database has them, otherwise from illustrative
+values, and then every file's header says "PREVIEW".
+"""
+
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+from django.utils import timezone
+
+from connectivity.choices import ConnectionType
+from connectivity.configgen.context import (
+    ContextError,
+    ThreddSide,
+    build_context,
+    preview_thredd_side,
+)
+from connectivity.configgen.render import (
+    RenderError,
+    render_all,
+    render_target,
+    render_thredd_side,
+)
+from connectivity.configgen.targets import TARGETS_BY_KEY
+from connectivity.configgen.values import plan_tunnel_values
+from connectivity.document import parse_json
+from connectivity.findings import has_errors
+from connectivity.rules import validate_document
+
+PREVIEW_REFERENCE = "PREVIEW"
+
+
+class Command(BaseCommand):
+    help = (
+        "Render configuration files for a request document (JSON) with preview values: "
+        "generated PSKs and inside /30s that are not saved."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="the request document; - reads standard input")
+        parser.add_argument(
+            "--target",
+            required=True,
+            help=f"a target key or 'all': {', '.join(TARGETS_BY_KEY)}",
+        )
+        parser.add_argument("--out", required=True, type=Path, help="the folder to write to")
+        parser.add_argument(
+            "--thredd-side", action="store_true", help="also write Thredd's strongSwan file"
+        )
+        parser.add_argument("--site", type=int, help="only this site (counted from 1)")
+
+    def handle(self, *args, file, target, out, thredd_side, site, **options):
+        if target != "all" and target not in TARGETS_BY_KEY:
+            raise CommandError(
+                f"No target {target!r}. Choose 'all' or one of: {', '.join(TARGETS_BY_KEY)}."
+            )
+        doc = self._read(file)
+        stored = self._stored_thredd_side(doc.environment)
+        # Every file of this command is a preview (its PSKs are saved nowhere), so the header
+        # says so even when Thredd's values are the real ones.
+        thredd = replace(stored or preview_thredd_side(doc.environment or "uat"), preview=True)
+        findings = validate_document(doc, thredd_asn=thredd.bgp_asn)
+        if has_errors(findings):
+            self._print_findings(findings)
+            raise CommandError("The request has errors (listed above); fix them and try again.")
+        sites = range(len(doc.sites))
+        if site is not None:
+            if not 1 <= site <= len(doc.sites):
+                raise CommandError(f"--site must be 1 to {len(doc.sites)}, not {site}.")
+            sites = [site - 1]
+        common = {
+            "thredd": thredd,
+            "request_reference": PREVIEW_REFERENCE,
+            "generated_at": timezone.now(),
+        }
+        try:
+            if doc.connection_type == ConnectionType.MTLS:
+                contexts = [build_context(doc, **common)]
+            elif doc.connection_type == ConnectionType.AWS_TGW:
+                contexts = [build_context(doc, site_index=index, **common) for index in sites]
+            else:
+                plan = plan_tunnel_values(doc)
+                contexts = [
+                    build_context(
+                        doc,
+                        site_index=index,
+                        vpn_index=vpn_index,
+                        tunnel_values=plan[index, vpn_index],
+                        **common,
+                    )
+                    for index in sites
+                    for vpn_index in range(len(doc.sites[index].vpns))
+                ]
+            files = []
+            for context in contexts:
+                if target == "all":
+                    files += render_all(context)
+                else:
+                    files += render_target(target, context)
+                if thredd_side and context.vpn is not None:
+                    files.append(render_thredd_side(context))
+        except ContextError as exc:
+            self._print_findings(exc.findings)
+            raise CommandError(str(exc)) from None
+        except RenderError as exc:
+            raise CommandError(str(exc)) from None
+        out.mkdir(parents=True, exist_ok=True)
+        for rendered in files:
+            (out / rendered.name).write_text(rendered.content)
+            self.stdout.write(f"{out / rendered.name}  sha256 {rendered.checksum}")
+        if stored is None:
+            self.stderr.write(
+                f"No Thredd settings for {doc.environment} in the database: the files use "
+                "illustrative Thredd values and say PREVIEW in their header."
+            )
+
+    def _read(self, file: str):
+        try:
+            text = sys.stdin.read() if file == "-" else Path(file).read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {file}: {exc.strerror}.") from None
+        doc, findings = parse_json(text)
+        if doc is None:
+            self._print_findings(findings)
+            raise CommandError(f"{file} is not a request document Thredd can read.")
+        return doc
+
+    def _print_findings(self, findings) -> None:
+        if findings:
+            self.stderr.write(json.dumps([finding.as_dict() for finding in findings], indent=2))
+
+    def _stored_thredd_side(self, environment: str | None) -> ThreddSide | None:
+        from connectivity.models import ThreddSettings
+
+        try:
+            settings = (
+                ThreddSettings.objects.prefetch_related("gateways", "service_ranges")
+                .filter(environment=environment)
+                .first()
+            )
+        except DatabaseError:
+            settings = None
+        return None if settings is None else ThreddSide.from_settings(settings)

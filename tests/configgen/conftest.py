@@ -1,0 +1,143 @@
+"""Fixed inputs for the configuration generator's tests: documents, Thredd's side, tunnel values.
+
+Everything is fixed (PSKs, inside /30s, the generated time) so golden files are stable.
+"""
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from connectivity.configgen.context import ThreddSide, build_context
+from connectivity.configgen.values import TunnelValues
+from connectivity.document import parse_document
+
+GENERATED_AT = datetime(2025, 1, 15, 9, 30, tzinfo=UTC)
+REFERENCE = "THR-2025-0042"
+TUNNEL_VALUES = (
+    TunnelValues(psk="Kq3vX8._mZ2pL7rT9wYb4nC6dF1hJ5sA", inside_cidr="169.254.10.0/30"),
+    TunnelValues(psk="Tz8.Rk4_Wm2qN7vB3xL9cP6yH1gF5dJs", inside_cidr="169.254.10.4/30"),
+)
+DATA = Path(__file__).parent / "data"
+TRUST_CHAIN = (DATA / "trust-chain.pem").read_text()
+
+THREDD = ThreddSide(
+    environment="uat",
+    gateway_ips=("52.56.10.10", "52.56.20.20"),
+    service_ranges={
+        "web_services": ("10.240.1.0/24",),
+        "ehi": ("10.240.2.0/24",),
+        "portal": ("10.240.3.0/24",),
+    },
+    bgp_asn=64512,
+    mtls_trust_chain_pem=TRUST_CHAIN,
+)
+
+CONTACTS = [{"name": "Ada Ops", "email": "ada@example.com", "role": "technical"}]
+
+
+def vpn_document(
+    vendor="cisco", platform="asa_vti", *, ike_version=2, routing="static", tunnels=()
+):
+    """Return a one-site UAT VPN request for `vendor`/`platform`."""
+    site = {
+        "name": "London DC1",
+        "routing": routing,
+        "vpns": [
+            {
+                "services": ["web_services", "ehi"],
+                "peer_ip": "81.2.69.160",
+                "device": {"vendor": vendor, "platform": platform, "software": "9.16"},
+                "ike_version": ike_version,
+                "tunnels": list(tunnels),
+            }
+        ],
+        "subnets": [{"cidr": "10.20.30.0/24", "purpose": "ehi"}],
+    }
+    if routing == "bgp":
+        site["bgp"] = {"asn": 65010, "justification": "Dynamic failover between data centres"}
+    doc, findings = parse_document(
+        {
+            "environment": "uat",
+            "connection_type": "ipsec_vpn",
+            "services": ["web_services", "ehi"],
+            "contacts": CONTACTS,
+            "sites": [site],
+        }
+    )
+    assert doc is not None, findings
+    return doc
+
+
+def tgw_document(environment="production"):
+    doc, findings = parse_document(
+        {
+            "environment": environment,
+            "connection_type": "aws_tgw",
+            "services": ["web_services", "ehi", "portal"],
+            "contacts": CONTACTS,
+            "sites": [
+                {
+                    "name": "AWS eu-west-2",
+                    "routing": "static",
+                    "attachments": [
+                        {"services": ["web_services", "ehi"]},
+                        {"services": ["portal"]},
+                    ],
+                    "tgw": {
+                        "tgw_id": "tgw-0123456789abcdef0",
+                        "aws_account_id": "012345678901",
+                        "region": "eu-west-2",
+                    },
+                    "subnets": [{"cidr": "10.50.0.0/24", "purpose": "web_services"}],
+                }
+            ],
+        }
+    )
+    assert doc is not None, findings
+    return doc
+
+
+def mtls_document():
+    doc, findings = parse_document(
+        {
+            "environment": "uat",
+            "connection_type": "mtls",
+            "services": ["ehi"],
+            "contacts": CONTACTS,
+            "mtls": {
+                "csr_pem": (DATA / "client.csr").read_text(),
+                "ehi_endpoint_url": "https://ehi.example.com:8443/ehi",
+            },
+        }
+    )
+    assert doc is not None, findings
+    return doc
+
+
+def vpn_context(doc, *, thredd=THREDD, tunnel_values=TUNNEL_VALUES):
+    return build_context(
+        doc,
+        thredd=thredd,
+        request_reference=REFERENCE,
+        generated_at=GENERATED_AT,
+        site_index=0,
+        vpn_index=0,
+        tunnel_values=tunnel_values,
+    )
+
+
+def site_context(doc, *, thredd=THREDD):
+    return build_context(
+        doc,
+        thredd=replace(thredd, environment=doc.environment),
+        request_reference=REFERENCE,
+        generated_at=GENERATED_AT,
+        site_index=0 if doc.sites else None,
+    )
+
+
+@pytest.fixture
+def thredd():
+    return THREDD

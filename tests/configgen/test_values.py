@@ -1,0 +1,52 @@
+"""Generated PSKs meet AWS's rule; inside /30s skip what is used and what AWS reserves."""
+
+from ipaddress import IPv4Network
+
+import pytest
+
+from connectivity import constants as limits
+from connectivity.configgen.values import generate_psk, next_inside_cidrs, plan_tunnel_values
+from connectivity.rules import check_psk
+from tests.configgen.conftest import vpn_document
+
+
+def test_generated_psks_meet_aws_rule_and_differ():
+    keys = {generate_psk() for _ in range(200)}
+    assert len(keys) == 200
+    for key in keys:
+        assert len(key) == 32
+        assert check_psk(key, "psk") == []
+
+
+def test_first_free_inside_cidr_skips_reserved_and_used():
+    (first,) = next_inside_cidrs(())
+    assert first == IPv4Network("169.254.0.4/30")
+    assert first not in limits.RESERVED_INSIDE_CIDRS
+    used = ["169.254.0.4/30", IPv4Network("169.254.0.8/30")]
+    assert next_inside_cidrs(used, 2) == (
+        IPv4Network("169.254.0.12/30"),
+        IPv4Network("169.254.0.16/30"),
+    )
+
+
+def test_allocation_never_returns_a_reserved_block():
+    every = next_inside_cidrs((), 16_000)
+    assert not set(every) & limits.RESERVED_INSIDE_CIDRS
+    assert IPv4Network("169.254.1.4/30") in every
+
+
+def test_exhausted_range_raises():
+    used = list(limits.INSIDE_CIDR_RANGE.subnets(new_prefix=30))
+    with pytest.raises(ValueError, match="No free inside /30"):
+        next_inside_cidrs(used)
+
+
+def test_plan_keeps_client_choices_and_fills_the_rest_per_gateway():
+    doc = vpn_document(tunnels=[{"inside_cidr": "169.254.0.4/30", "psk": "client.chosen_1"}])
+    plan = plan_tunnel_values(doc, used_inside_cidrs={2: ["169.254.0.4/30", "169.254.0.8/30"]})
+    first, second = plan[0, 0]
+    assert first.inside_cidr == "169.254.0.4/30"
+    assert first.psk == "client.chosen_1"
+    # Gateway 2 already uses .4 and .8; the client's .4 is on gateway 1 only.
+    assert second.inside_cidr == "169.254.0.12/30"
+    assert check_psk(second.psk, "psk") == []
