@@ -7,6 +7,7 @@ on a developer's embedded database.
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from connectivity.choices import Environment, Service
@@ -36,6 +37,7 @@ DEMO_ORGANISATIONS = [
     ("Borealis Cards", "borealis-cards", "ben@borealis-cards.example"),
 ]
 DEMO_ENGINEER = "engineer@thredd.example"
+THREDD_ENGINEERS_GROUP = "Thredd engineers"  # made by migration 0005 on every database
 
 # Illustrative values for Thredd's side of each environment; staff edit the real ones in the
 # admin. Gateways use documentation addresses, so nothing here points at a real host.
@@ -67,12 +69,24 @@ def demo_load() -> list[DemoSignIn]:
     for environment, facts in DEMO_THREDD.items():
         _demo_thredd_settings(environment, facts)
     sign_ins = [DemoSignIn("Thredd engineer", DEMO_ENGINEER, "Thredd")]
-    _demo_user(DEMO_ENGINEER, is_staff=True, organisation=None, first_name="Grace")
+    engineer = _demo_user(DEMO_ENGINEER, is_staff=True, organisation=None, first_name="Grace")
+    engineer.groups.add(_engineers_group())
     for name, slug, email in DEMO_ORGANISATIONS:
         organisation, _ = Organisation.objects.get_or_create(slug=slug, defaults={"name": name})
         _demo_user(email, is_staff=False, organisation=organisation, first_name=email[0].upper())
         sign_ins.append(DemoSignIn("Client user", email, organisation.name))
     return sign_ins
+
+
+def _engineers_group() -> Group:
+    # Migration 0005 makes the group; a flushed test database has lost it, so make sure.
+    group, _ = Group.objects.get_or_create(name=THREDD_ENGINEERS_GROUP)
+    group.permissions.add(
+        Permission.objects.get(
+            content_type__app_label="connectivity", codename="review_connectivityrequest"
+        )
+    )
+    return group
 
 
 def _demo_user(email: str, *, is_staff: bool, organisation, first_name: str) -> User:

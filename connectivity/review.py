@@ -1,16 +1,31 @@
-"""Judge a stored request: the pure rules plus the rules that read other rows.
+"""What review reads: the findings about a stored request, and the queue of those waiting.
 
-Forms, the submit transition and the staff review all ask this one function, so a
+Forms, the submit transition and the staff review all ask `request_findings`, so a
 request is judged the same way wherever it is looked at.
 """
 
-from django.db.models import Prefetch
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Now
 
 from connectivity.availability import availability_findings
+from connectivity.choices import RequestStatus
 from connectivity.constants import DEFAULT_THREDD_BGP_ASN
 from connectivity.document import request_to_document
 from connectivity.findings import Finding
-from connectivity.models import ConnectivityRequest, Site, ThreddSettings, Vpn
+from connectivity.models import ConnectivityRequest, RequestEvent, Site, ThreddSettings, Vpn
 from connectivity.rules import validate_document
 
 
@@ -55,3 +70,87 @@ def request_findings(request: ConnectivityRequest) -> list[Finding]:
         organisation_id=request.organisation_id,
     )
     return findings
+
+
+# --- The review queue -------------------------------------------------------------------------
+
+# Statuses in which a request waits for someone: Thredd, or the client (changes requested).
+WAITING_STATUSES = (
+    RequestStatus.SUBMITTED,
+    RequestStatus.IN_REVIEW,
+    RequestStatus.CHANGES_REQUESTED,
+    RequestStatus.APPROVED,
+)
+
+# Time a request has spent with the client since it was first submitted: the sum of its
+# stays in Changes requested (the last one still running). Events are few per request,
+# and LEAD over one request's events is cheap with the (request, created_at) ordering.
+_CLIENT_WAIT_SQL = """
+    SELECT COALESCE(SUM(COALESCE(stay.left_at, now()) - stay.created_at), interval '0')
+    FROM (
+        SELECT event.to_status, event.created_at,
+               LEAD(event.created_at) OVER (ORDER BY event.created_at, event.id) AS left_at
+        FROM connectivity_requestevent AS event
+        WHERE event.request_id = connectivity_connectivityrequest.id
+    ) AS stay
+    WHERE stay.to_status = %s
+"""
+
+
+def review_queue(
+    *,
+    statuses: Iterable[str] = WAITING_STATUSES,
+    environment: str = "",
+    connection_type: str = "",
+    organisation_id: int | None = None,
+    assignee_id: int | None = None,
+    unassigned: bool = False,
+    waiting_days_at_least: int | None = None,
+    search: str = "",
+):
+    """Return the requests waiting, oldest-waiting first, with how long each has waited.
+
+    `submitted_at` is the first submission; `client_wait` the time spent waiting on the
+    client (Changes requested), which does not count against Thredd; `thredd_wait` the rest.
+    """
+    first_submitted = (
+        RequestEvent.objects.filter(request=OuterRef("pk"), to_status=RequestStatus.SUBMITTED)
+        .order_by("created_at")
+        .values("created_at")[:1]
+    )
+    requests = (
+        ConnectivityRequest.objects.filter(status__in=list(statuses))
+        .select_related("organisation", "assigned_to")
+        .annotate(
+            site_count=Count("sites", distinct=True),
+            submitted_at=Subquery(first_submitted),
+            client_wait=RawSQL(  # noqa: S611 - constant SQL, the status is a parameter
+                _CLIENT_WAIT_SQL,
+                [RequestStatus.CHANGES_REQUESTED],
+                output_field=DurationField(),
+            ),
+        )
+        .annotate(
+            thredd_wait=ExpressionWrapper(
+                Now() - F("submitted_at") - F("client_wait"), output_field=DurationField()
+            )
+        )
+    )
+    if environment:
+        requests = requests.filter(environment=environment)
+    if connection_type:
+        requests = requests.filter(connection_type=connection_type)
+    if organisation_id is not None:
+        requests = requests.filter(organisation_id=organisation_id)
+    if assignee_id is not None:
+        requests = requests.filter(assigned_to_id=assignee_id)
+    if unassigned:
+        requests = requests.filter(assigned_to__isnull=True)
+    if waiting_days_at_least is not None:
+        requests = requests.filter(thredd_wait__gte=timedelta(days=waiting_days_at_least))
+    if search.strip():
+        term = search.strip()
+        requests = requests.filter(
+            Q(reference__icontains=term) | Q(organisation__name__icontains=term)
+        )
+    return requests.order_by(F("thredd_wait").desc(nulls_last=True), "created_at")

@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.db import connection
 
+from connectivity import notifications
 from connectivity.models import Organisation
 
 
@@ -17,3 +18,27 @@ def worker_health() -> dict[str, object]:
         "database": connection.settings_dict["NAME"],
         "organisations": Organisation.objects.count(),
     }
+
+
+@shared_task(
+    name="connectivity.email_send",
+    autoretry_for=(notifications.MailDeferred,),
+    # A few quick retries (10 s, 20 s, 40 s) ride out a mail server restart; after them
+    # the sweep takes over, once a minute, so a long outage delays mail but loses none.
+    max_retries=3,
+    retry_backoff=10,
+    retry_backoff_max=40,
+    retry_jitter=False,
+)
+def email_send(email_id: int) -> str | None:
+    """Deliver one outbox email, retrying with backoff while the mail server is away."""
+    return notifications.outbound_email_send(email_id=email_id)
+
+
+@shared_task(name="connectivity.email_sweep")
+def email_sweep() -> int:
+    """Hand out again every outbox email still pending after its retries; return how many."""
+    due = notifications.outbox_due()
+    for email_id in due:
+        email_send.delay(email_id)
+    return len(due)

@@ -2,11 +2,47 @@
 
 from django.urls import path
 
-from .views import client, home, staff
+from .views import check, client, comments, home, invite, tasks
+
+REQUEST = "requests/<str:reference>/"
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("health/", home.health, name="health"),
     path("requests/", client.RequestListView.as_view(), name="request-list"),
-    path("review/", staff.ReviewQueueView.as_view(), name="review-queue"),
+    path(
+        "requests/before-you-start/",
+        client.BeforeYouStartView.as_view(),
+        name="before-you-start",
+    ),
+    path("requests/new/", client.RequestStartView.as_view(), name="request-start"),
+    path("requests/device-platforms/", tasks.device_platforms, name="device-platforms"),
+    path(REQUEST, client.RequestDetailView.as_view(), name="request-detail"),
+    path(f"{REQUEST}tasks/", tasks.TaskListView.as_view(), name="request-tasks"),
+    path(f"{REQUEST}services/", tasks.ServicesView.as_view(), name="request-services"),
+    path(f"{REQUEST}contacts/", tasks.ContactsView.as_view(), name="request-contacts"),
+    path(f"{REQUEST}mtls/", tasks.MtlsView.as_view(), name="request-mtls"),
+    path(f"{REQUEST}sites/add/", tasks.SiteAddView.as_view(), name="site-add"),
+    path(f"{REQUEST}sites/<int:site_id>/", tasks.SiteEditView.as_view(), name="site-edit"),
+    path(
+        f"{REQUEST}sites/<int:site_id>/remove/",
+        tasks.SiteRemoveView.as_view(),
+        name="site-remove",
+    ),
+    path(
+        f"{REQUEST}availability/",
+        tasks.SubnetAvailabilityView.as_view(),
+        name="subnet-availability",
+    ),
+    path(f"{REQUEST}check/", check.CheckAnswersView.as_view(), name="request-check"),
+    path(f"{REQUEST}sent/", client.ConfirmationView.as_view(), name="request-confirmation"),
+    path(f"{REQUEST}withdraw/", client.WithdrawView.as_view(), name="request-withdraw"),
+    path(f"{REQUEST}amend/", client.AmendView.as_view(), name="request-amend"),
+    path(
+        f"{REQUEST}copy-to-production/",
+        client.CopyToProductionView.as_view(),
+        name="request-copy",
+    ),
+    path(f"{REQUEST}comments/", comments.comment_add, name="comment-add"),
+    path("staff/invite/", invite.ClientInviteView.as_view(), name="client-invite"),
 ]

@@ -37,6 +37,12 @@ def wait_until(predicate, *, timeout: float, message: str, interval: float = 0.1
     pytest.fail(f"timed out after {timeout}s: {message}")
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hash test passwords cheaply: the suite creates users by the hundred."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def organisation(db):
     from connectivity.models import Organisation
@@ -154,6 +160,7 @@ def celery_worker_process(transactional_db, tmp_path):
     )
     saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
     app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
+    _forget_broker_connections(app)
     try:
         wait_until(lambda: "ready" in log.read_text(), timeout=60, message="the worker to start")
         yield queue
@@ -161,7 +168,19 @@ def celery_worker_process(transactional_db, tmp_path):
         worker.terminate()
         worker.wait(timeout=30)
         app.conf.update(saved)
+        _forget_broker_connections(app)
         sys.stdout.write(f"--- worker log ---\n{log.read_text()}")  # shown when a test fails
+
+
+def _forget_broker_connections(app) -> None:
+    """Drop the Celery app's cached connection and producer pools and result backend.
+
+    Celery makes them on first use, even for an eager task, bound to the broker and backend
+    of that moment; a test that switches the app to Redis must not go through them.
+    """
+    app._pool = None
+    app.__dict__.pop("amqp", None)
+    app._local.__dict__.pop("backend", None)
 
 
 def _database_url(database: dict) -> str:

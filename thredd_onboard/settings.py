@@ -208,3 +208,8 @@ PSK_ENCRYPTION_KEYS = (
     if PRODUCTION
     else env.list("PSK_ENCRYPTION_KEYS", default=[DEVELOPMENT_PSK_KEY])
 )
+
+# Celery beat: re-send outbox emails still pending (the mail server was away).
+CELERY_BEAT_SCHEDULE = {
+    "email-sweep": {"task": "connectivity.email_sweep", "schedule": 60.0},
+}

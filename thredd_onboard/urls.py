@@ -43,5 +43,6 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
+    path("review/", include("connectivity.staff_urls")),
     path("", include("connectivity.urls")),
 ]

@@ -1,8 +1,10 @@
 """Subnets Thredd has confirmed as an organisation's, per environment."""
 
+from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.indexes import OpClass
 from django.db import models
+from django.utils import timezone
 
 from connectivity.choices import Environment
 from connectivity.fields import IPv4NetworkField
@@ -11,7 +13,7 @@ from .organisations import Organisation
 from .requests import ConnectivityRequest
 from .sites import Subnet
 
-__all__ = ["Allocation"]
+__all__ = ["Allocation", "InsideAllocation", "SubnetConfirmation"]
 
 
 def _no_overlap_in(environment: Environment) -> ExclusionConstraint:
@@ -54,3 +56,52 @@ class Allocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.network} ({self.get_environment_display()}, {self.organisation})"
+
+
+class SubnetConfirmation(models.Model):
+    """A Thredd engineer's word that one subnet, as it stands now, is free to allocate.
+
+    It records the network confirmed: if the client changes the subnet afterwards, the
+    confirmation no longer matches and approval asks for a new one.
+    """
+
+    subnet = models.OneToOneField(Subnet, on_delete=models.CASCADE, related_name="confirmation")
+    network = IPv4NetworkField()
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.network} confirmed by {self.confirmed_by}"
+
+    @property
+    def is_current(self) -> bool:
+        """Say whether the subnet is still what was confirmed."""
+        return self.network == self.subnet.network
+
+
+class InsideAllocation(models.Model):
+    """A tunnel's inside /30 on one of Thredd's gateways, given at approval.
+
+    AWS requires inside CIDRs unique per gateway (REFERENCE §5): the unique constraint makes
+    a second tunnel on the same gateway with the same /30 impossible.
+    """
+
+    tunnel = models.OneToOneField(
+        "connectivity.Tunnel", on_delete=models.CASCADE, related_name="inside_allocation"
+    )
+    environment = models.CharField(max_length=16, choices=Environment.choices)
+    gateway_position = models.PositiveSmallIntegerField()
+    network = IPv4NetworkField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["environment", "gateway_position", "network"],
+                name="inside_cidr_unique_per_gateway",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network} on gateway {self.gateway_position} ({self.environment})"

@@ -66,6 +66,12 @@ class ConnectivityRequest(models.Model):
         related_name="amendments",
         help_text="The active request this one amends.",
     )
+    superseded_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When an amendment of this active request became active in its place.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )

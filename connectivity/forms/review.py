@@ -1,0 +1,55 @@
+"""Forms of Thredd's review: the queue's filters and the decision on a request."""
+
+from django import forms
+
+from connectivity.choices import ConnectionType, Environment, RequestStatus
+from connectivity.models import Organisation, User
+
+ASSIGNED_TO_ME = "me"
+UNASSIGNED = "none"
+WAITING = "waiting"
+
+
+class QueueFilterForm(forms.Form):
+    """Narrow the review queue; every field is optional and kept in the URL."""
+
+    q = forms.CharField(label="Reference or organisation", required=False, max_length=100)
+    status = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[(WAITING, "Waiting (any open status)"), *RequestStatus.choices],
+    )
+    environment = forms.ChoiceField(
+        label="Environment", required=False, choices=[("", "Any"), *Environment.choices]
+    )
+    connection_type = forms.ChoiceField(
+        label="Connection type", required=False, choices=[("", "Any"), *ConnectionType.choices]
+    )
+    organisation = forms.ModelChoiceField(
+        label="Organisation", required=False, queryset=Organisation.objects.all(), empty_label="Any"
+    )
+    assignee = forms.ChoiceField(label="Assigned to", required=False)
+    waiting_days = forms.IntegerField(
+        label="Waiting on Thredd at least (days)", required=False, min_value=0, max_value=3650
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        engineers = User.objects.filter(is_staff=True, is_active=True).order_by("email")
+        self.fields["assignee"].choices = [
+            ("", "Anyone"),
+            (ASSIGNED_TO_ME, "Me"),
+            (UNASSIGNED, "Nobody yet"),
+            *((str(user.pk), user.get_full_name() or user.email) for user in engineers),
+        ]
+        for field in self.fields.values():
+            is_select = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = "form-select" if is_select else "form-control"
+
+
+class DecisionForm(forms.Form):
+    """The comment that goes with a decision; required for reject and ask for changes."""
+
+    comment = forms.CharField(
+        label="Comment to the client", required=False, widget=forms.Textarea, max_length=10_000
+    )

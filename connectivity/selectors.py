@@ -1,0 +1,155 @@
+"""Reads for the client's pages: the organisation's requests and the state of each task."""
+
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Count, QuerySet
+from django.urls import reverse
+
+from connectivity.choices import ConnectionType, Severity
+from connectivity.document import RequestDocument, request_to_document
+from connectivity.findings import Finding
+from connectivity.models import ConnectivityRequest, User
+from connectivity.review import request_findings, with_answers
+
+NOT_STARTED = "Not started"
+IN_PROGRESS = "In progress"
+COMPLETED = "Completed"
+PROBLEM = "There is a problem"
+
+_PATH_PART = re.compile(r"[^.\[\]]+|\[\d+\]")
+
+
+def request_list(*, user: User) -> QuerySet[ConnectivityRequest]:
+    """Return the requests `user` may see, newest first, each with its number of sites."""
+    return (
+        ConnectivityRequest.objects.visible_to(user)
+        .annotate(site_count=Count("sites"))
+        .order_by("-created_at", "-id")
+    )
+
+
+def request_with_answers(*, user: User, reference: str) -> ConnectivityRequest:
+    """Return the request `reference` that `user` may see, with every answer prefetched.
+
+    Raises `ConnectivityRequest.DoesNotExist` for another organisation's request.
+    """
+    return with_answers(ConnectivityRequest.objects.visible_to(user)).get(reference=reference)
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One line of the task list: what to do, where, and how far the client has got."""
+
+    name: str
+    url: str
+    status: str
+    key: str
+
+
+@dataclass(slots=True)
+class TaskList:
+    """The tasks of a draft, the findings they were judged by and the request document."""
+
+    tasks: list[Task]
+    findings: list[Finding]
+    doc: RequestDocument
+    request_errors: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        """Return the findings that block sending the request."""
+        return [f for f in self.findings if f.severity == Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        """Return the findings shown but not blocking."""
+        return [f for f in self.findings if f.severity == Severity.WARNING]
+
+    @property
+    def completed(self) -> int:
+        """Return how many tasks are completed."""
+        return sum(task.status == COMPLETED for task in self.tasks)
+
+
+def _value_at(doc: RequestDocument, path: str) -> object:
+    """Return the answer at a finding's path in the document, or None when there is none."""
+    value: object = doc
+    for part in _PATH_PART.findall(path):
+        if part.startswith("["):
+            index = int(part[1:-1])
+            value = value[index] if isinstance(value, tuple) and index < len(value) else None
+        else:
+            value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value
+
+
+def _is_missing(doc: RequestDocument, finding: Finding) -> bool:
+    """Say whether an error is about an answer not given yet rather than a wrong one."""
+    return _value_at(doc, finding.field) in (None, "", ())
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith((f"{prefix}.", f"{prefix}["))
+
+
+def _status(doc: RequestDocument, findings: list[Finding], prefix: str, started: bool) -> str:
+    if not started:
+        return NOT_STARTED
+    errors = [f for f in findings if f.severity == Severity.ERROR and _under(f.field, prefix)]
+    if any(not _is_missing(doc, finding) for finding in errors):
+        return PROBLEM
+    return IN_PROGRESS if errors else COMPLETED
+
+
+def request_tasks(*, request: ConnectivityRequest) -> TaskList:
+    """Return the task list of `request`, each task's status derived from answers and rules.
+
+    Not started: nothing entered. In progress: some answers missing, none wrong. Completed:
+    every answer given and right. There is a problem: an error about an answer given.
+    """
+    request = with_answers(ConnectivityRequest.objects.filter(pk=request.pk)).get()
+    doc = request_to_document(request)
+    findings = request_findings(request)
+    reference = request.reference
+    tasks = [
+        Task(
+            "Contacts",
+            reverse("request-contacts", kwargs={"reference": reference}),
+            _status(doc, findings, "contacts", bool(doc.contacts)),
+            "contacts",
+        )
+    ]
+    if request.connection_type == ConnectionType.MTLS:
+        mtls = doc.mtls
+        started = mtls is not None and bool(mtls.csr_pem or mtls.ehi_endpoint_url)
+        tasks.append(
+            Task(
+                "Certificate and EHI endpoint",
+                reverse("request-mtls", kwargs={"reference": reference}),
+                _status(doc, findings, "mtls", started),
+                "mtls",
+            )
+        )
+    for index, (site, site_doc) in enumerate(zip(request.sites.all(), doc.sites, strict=True)):
+        started = bool(
+            site_doc.subnets
+            or site.tgw_id
+            or any(vpn.peer_ip or vpn.device for vpn in site_doc.vpns)
+        )
+        tasks.append(
+            Task(
+                f"Site: {site.name}",
+                reverse("site-edit", kwargs={"reference": reference, "site_id": site.pk}),
+                _status(doc, findings, f"sites[{index}]", started),
+                f"site-{site.pk}",
+            )
+        )
+    request_errors = [
+        f
+        for f in findings
+        if f.severity == Severity.ERROR and f.field in ("sites", "services", "environment")
+    ]
+    return TaskList(tasks=tasks, findings=findings, doc=doc, request_errors=request_errors)
