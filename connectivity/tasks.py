@@ -1,9 +1,9 @@
 """Celery tasks: thin adapters that take ids, call a service and retry on failure."""
 
 from celery import shared_task
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 
-from connectivity import notifications
+from connectivity import artifacts, notifications
 from connectivity.models import Organisation
 
 
@@ -41,4 +41,29 @@ def email_sweep() -> int:
     due = notifications.outbox_due()
     for email_id in due:
         email_send.delay(email_id)
+    return len(due)
+
+
+@shared_task(
+    name="connectivity.artifact_render",
+    # A database that is away is worth a few quick retries (5 s, 10 s, 20 s); a request the
+    # generator refuses is failed by the service instead, never retried. The sweep hands out
+    # again whatever is still pending after that.
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=3,
+    retry_backoff=5,
+    retry_backoff_max=20,
+    retry_jitter=False,
+)
+def artifact_render_task(artifact_id: int) -> str:
+    """Render one configuration artifact and store it; return its status."""
+    return artifacts.artifact_render(artifact_id=artifact_id).status
+
+
+@shared_task(name="connectivity.artifact_sweep")
+def artifact_sweep() -> int:
+    """Hand out again every artifact still pending after a render's time; return how many."""
+    due = artifacts.artifacts_due()
+    for artifact_id in due:
+        artifact_render_task.delay(artifact_id)
     return len(due)

@@ -18,14 +18,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from connectivity import notifications
+from connectivity import artifacts, notifications
 from connectivity.availability import allocations_reserve
 from connectivity.choices import RequestStatus, Routing
 from connectivity.document import document_load, request_to_document
 from connectivity.findings import Finding, has_errors
 from connectivity.models import Comment, ConnectivityRequest, RequestEvent, Subnet, User
 from connectivity.review import request_findings
-from connectivity.tasks import email_send
+from connectivity.tasks import artifact_render_task, email_send
 
 REVIEW_PERMISSION = "connectivity.review_connectivityrequest"
 
@@ -320,17 +320,23 @@ def request_ask_for_changes(
 def request_approve(
     *, request: ConnectivityRequest, actor: User, comment: str = ""
 ) -> ConnectivityRequest:
-    """Approve a request in review and allocate its subnets to the organisation, atomically.
+    """Approve a request in review: allocate its subnets and queue its configuration files.
 
     Every subnet must carry a current engineer's confirmation. The allocation re-checks
     availability under this transaction's lock, and the exclusion constraints judge last:
     a conflict raises AllocationConflict and the request stays in review, nothing written.
-    Approving a BGP site records, in the approval event, that Thredd agreed to BGP.
+    In the same transaction each tunnel gets its PSK and inside /30 and each file to
+    generate a pending artifact row; rendering is queued after commit. Approving a BGP site
+    records, in the approval event, that Thredd agreed to BGP.
     """
     approved = _transition(
         APPROVE, request=request, actor=actor, comment=_with_bgp_agreement(request, comment)
     )
     allocations_reserve(request=approved)
+    artifacts.tunnel_values_assign(request=approved)
+    for artifact in artifacts.artifacts_create_pending(request=approved):
+        # Like mail: a broker that is down must not undo the approval; the sweep renders it.
+        transaction.on_commit(partial(artifact_render_task.delay, artifact.pk), robust=True)
     return approved
 
 

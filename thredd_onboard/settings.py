@@ -209,7 +209,9 @@ PSK_ENCRYPTION_KEYS = (
     else env.list("PSK_ENCRYPTION_KEYS", default=[DEVELOPMENT_PSK_KEY])
 )
 
-# Celery beat: re-send outbox emails still pending (the mail server was away).
+# Celery beat: re-send outbox emails still pending (the mail server was away), and hand out
+# again configuration artifacts still pending (the broker was down, or a worker died).
 CELERY_BEAT_SCHEDULE = {
     "email-sweep": {"task": "connectivity.email_sweep", "schedule": 60.0},
+    "artifact-sweep": {"task": "connectivity.artifact_sweep", "schedule": 60.0},
 }

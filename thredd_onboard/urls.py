@@ -44,5 +44,6 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("review/", include("connectivity.staff_urls")),
+    path("requests/<str:reference>/files/", include("connectivity.artifact_urls")),
     path("", include("connectivity.urls")),
 ]

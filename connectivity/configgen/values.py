@@ -63,8 +63,8 @@ def plan_tunnel_values(
 
     A PSK or inside CIDR the client chose is kept; the rest is generated. Tunnel n lands on
     Thredd gateway n, so `used_inside_cidrs` maps a gateway position (1, 2) to the /30s already
-    used there; the client's own choices in `doc` count as used too, so nothing is handed out
-    twice. Requests without VPNs give an empty plan.
+    used there; no two tunnels of the request share a /30, the client's own choices included.
+    Requests without VPNs give an empty plan.
     """
     if doc.connection_type != ConnectionType.IPSEC_VPN:
         return {}
@@ -72,11 +72,15 @@ def plan_tunnel_values(
         position: {IPv4Network(cidr) for cidr in (used_inside_cidrs or {}).get(position, ())}
         for position in range(1, limits.MAX_TUNNELS_PER_VPN + 1)
     }
-    for site in doc.sites:
-        for vpn in site.vpns:
-            for position, tunnel in enumerate(vpn.tunnels, start=1):
-                if tunnel.inside_cidr:
-                    used[position].add(IPv4Network(tunnel.inside_cidr))
+    # Every tunnel of one request needs a /30 of its own (the client's device holds them
+    # all), on top of being free on its Thredd gateway.
+    in_request = {
+        IPv4Network(tunnel.inside_cidr)
+        for site in doc.sites
+        for vpn in site.vpns
+        for tunnel in vpn.tunnels
+        if tunnel.inside_cidr
+    }
     plan = {}
     for site_index, site in enumerate(doc.sites):
         for vpn_index, vpn in enumerate(site.vpns):
@@ -85,8 +89,8 @@ def plan_tunnel_values(
                 chosen = vpn.tunnels[position - 1] if position <= len(vpn.tunnels) else None
                 inside = chosen.inside_cidr if chosen and chosen.inside_cidr else None
                 if inside is None:
-                    (network,) = next_inside_cidrs(used[position])
-                    used[position].add(network)
+                    (network,) = next_inside_cidrs(used[position] | in_request)
+                    in_request.add(network)
                     inside = str(network)
                 psk = chosen.psk if chosen and chosen.psk else generate_psk()
                 values.append(TunnelValues(psk=psk, inside_cidr=inside))

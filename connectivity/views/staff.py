@@ -11,6 +11,7 @@ from django.views.generic import TemplateView
 
 from connectivity import workflow
 from connectivity.availability import AllocationConflict, request_availability, subnet_confirm
+from connectivity.choices import Service
 from connectivity.diff import document_changes
 from connectivity.document import request_to_document
 from connectivity.forms.review import (
@@ -22,6 +23,7 @@ from connectivity.forms.review import (
 )
 from connectivity.models import ConnectivityRequest, Subnet, SubnetConfirmation
 from connectivity.review import WAITING_STATUSES, request_findings, review_queue, with_answers
+from connectivity.topology import site_topology_svg
 
 from .access import StaffRequiredMixin
 
@@ -85,20 +87,34 @@ class ReviewDetailView(StaffRequiredMixin, TemplateView):
             ).select_related("confirmed_by", "subnet")
         }
         rows = [(row, confirmations.get(row.subnet.pk)) for row in availability]
+        doc = request_to_document(connectivity_request)
         changes = (
-            document_changes(
-                request_to_document(connectivity_request.amends),
-                request_to_document(connectivity_request),
-            )
+            document_changes(request_to_document(connectivity_request.amends), doc)
             if connectivity_request.amends_id
             else None
         )
+        sites = [
+            (
+                site,
+                site_topology_svg(
+                    answers,
+                    environment=connectivity_request.environment,
+                    connection_type=connectivity_request.connection_type,
+                    index=index,
+                ),
+            )
+            for index, (site, answers) in enumerate(
+                zip(connectivity_request.sites.all(), doc.sites, strict=True)
+            )
+        ]
         return super().get_context_data(
             connectivity_request=connectivity_request,
             findings=request_findings(connectivity_request),
             availability_rows=rows,
             all_confirmed=all(c is not None and c.is_current for _, c in rows),
             changes=changes,
+            sites=sites,
+            services=[Service(value).label for value in connectivity_request.services],
             events=connectivity_request.events.select_related("actor"),
             comments=connectivity_request.comments.select_related("author"),
             moves=workflow.transitions_available(

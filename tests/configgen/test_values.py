@@ -50,3 +50,10 @@ def test_plan_keeps_client_choices_and_fills_the_rest_per_gateway():
     # Gateway 2 already uses .4 and .8; the client's .4 is on gateway 1 only.
     assert second.inside_cidr == "169.254.0.12/30"
     assert check_psk(second.psk, "psk") == []
+
+
+def test_plan_gives_every_tunnel_of_a_request_its_own_inside_cidr():
+    """Tunnel 1 and 2 land on different gateways, yet share the client's device: never one /30."""
+    plan = plan_tunnel_values(vpn_document())
+    cidrs = [values.inside_cidr for tunnels in plan.values() for values in tunnels]
+    assert len(cidrs) == len(set(cidrs)) == 2

@@ -1,0 +1,308 @@
+"""Fixtures of the artifact tests: Thredd's UAT side, engineers, requests approved for real."""
+
+import base64
+import copy
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from django.contrib.auth.models import Permission
+from django.db import transaction
+
+from connectivity import artifacts, workflow
+from connectivity.availability import subnet_confirm
+from connectivity.choices import RequestStatus
+from connectivity.models import (
+    ServiceRange,
+    Subnet,
+    ThreddGateway,
+    ThreddSettings,
+)
+from connectivity.tasks import artifact_render_task, email_send
+from tests.configgen.conftest import DATA
+from tests.conftest import BASE_DIR, REDIS_URL, _database_url, wait_until
+from tests.workflow.factories import VALID_UAT_VPN, request_create
+from thredd_onboard.celery import app
+
+GATEWAY_IPS = ("52.56.10.10", "52.56.20.20")
+SERVICE_RANGES = {
+    "web_services": "10.240.1.0/24",
+    "ehi": "10.240.2.0/24",
+    "portal": "10.240.3.0/24",
+}
+
+
+def three_vpns() -> list[dict]:
+    """Return two sites with three VPNs: Cisco ASA, strongSwan ipsec.conf, FortiGate.
+
+    No tunnel values are chosen: Thredd generates every PSK and /30.
+    """
+    site = copy.deepcopy(VALID_UAT_VPN["sites"][0])
+    vpn = site["vpns"][0]
+    vpn["tunnels"] = []
+    vpn["device"] = {"vendor": "cisco", "platform": "asa", "software": "9.16"}
+    second = copy.deepcopy(vpn) | {
+        "peer_ip": "81.2.69.161",
+        "device": {"vendor": "strongswan", "platform": "ipsec_conf", "software": "5.9"},
+    }
+    site["vpns"] = [vpn, second]
+    other = copy.deepcopy(site) | {"name": "Manchester DC2"}
+    other["vpns"] = [
+        copy.deepcopy(vpn)
+        | {"peer_ip": "81.2.69.170", "device": {"vendor": "fortinet", "platform": "fortios"}}
+    ]
+    other["subnets"] = [{"cidr": "10.20.40.0/24", "purpose": "web_services"}]
+    return [site, other]
+
+
+@pytest.fixture
+def thredd_uat(db):
+    """Thredd's UAT settings: two gateways, a range per service, the mTLS trust chain."""
+    thredd = ThreddSettings.objects.create(
+        environment="uat", mtls_trust_chain_pem=(DATA / "trust-chain.pem").read_text()
+    )
+    for position, address in enumerate(GATEWAY_IPS, start=1):
+        ThreddGateway.objects.create(
+            settings=thredd, name=f"uat-gw{position}", outside_ip=address, position=position
+        )
+    for service, network in SERVICE_RANGES.items():
+        ServiceRange.objects.create(settings=thredd, service=service, network=network)
+    return thredd
+
+
+@pytest.fixture
+def thredd_engineer(engineer):
+    """A Thredd engineer: staff holding the review permission."""
+    engineer.user_permissions.add(Permission.objects.get(codename="review_connectivityrequest"))
+    return type(engineer).objects.get(pk=engineer.pk)
+
+
+def approve(connectivity_request, engineer):
+    """Confirm every subnet and approve, with the artifact services the approval runs."""
+    for subnet in Subnet.objects.filter(site__request=connectivity_request):
+        subnet_confirm(subnet=subnet, actor=engineer)
+    with transaction.atomic():
+        approved = workflow.request_approve(request=connectivity_request, actor=engineer)
+        artifacts.tunnel_values_assign(request=approved)
+        artifacts.artifacts_create_pending(request=approved)
+    approved.refresh_from_db()
+    return approved
+
+
+def with_own_subnets(sites: list[dict], block: int) -> list[dict]:
+    """Return `sites` with subnets of their own (10.`block`.n.0/24), free to allocate.
+
+    Approval allocates every subnet, so two approved requests cannot share one.
+    """
+    sites = copy.deepcopy(sites)
+    subnets = [subnet for site in sites for subnet in site["subnets"]]
+    for number, subnet in enumerate(subnets):
+        subnet["cidr"] = f"10.{block}.{number}.0/24"
+    return sites
+
+
+@pytest.fixture
+def in_review(organisation, client_user):
+    """Return a factory: a valid request (with `changes`) in review, with subnets of its own."""
+    blocks = iter(range(100, 200))
+
+    def make(**changes):
+        changes["sites"] = with_own_subnets(
+            changes.get("sites", VALID_UAT_VPN["sites"]), next(blocks)
+        )
+        return request_create(
+            organisation=organisation,
+            created_by=client_user,
+            status=RequestStatus.IN_REVIEW,
+            **changes,
+        )
+
+    return make
+
+
+@pytest.fixture
+def approved_request(in_review, thredd_engineer, thredd_uat):
+    """Return a factory: a valid request (with `changes`) approved by a Thredd engineer."""
+
+    def make(**changes):
+        return approve(in_review(**changes), thredd_engineer)
+
+    return make
+
+
+def render_all(connectivity_request) -> list:
+    """Render every artifact of the request, as the worker would; return them fresh."""
+    for artifact in connectivity_request.artifacts.all():
+        artifacts.artifact_render(artifact_id=artifact.pk)
+    return list(connectivity_request.artifacts.order_by("id"))
+
+
+TGW_SITE = {
+    "name": "AWS eu-west-2",
+    "routing": "static",
+    "attachments": [{"services": ["web_services", "ehi"]}, {"services": ["portal"]}],
+    "tgw": {
+        "tgw_id": "tgw-0123456789abcdef0",
+        "aws_account_id": "012345678901",
+        "region": "eu-west-2",
+    },
+    "subnets": [{"cidr": "10.50.0.0/24", "purpose": "web_services"}],
+}
+TGW_CHANGES = {"connection_type": "aws_tgw", "sites": [TGW_SITE]}
+MTLS_CHANGES = {
+    "connection_type": "mtls",
+    "services": ["ehi"],
+    "sites": [],
+    "mtls": {
+        "csr_pem": (DATA / "client.csr").read_text(),
+        "ehi_endpoint_url": "https://ehi.example.com:8443/ehi",
+    },
+}
+
+
+def stored_files(artifact) -> dict[str, str]:
+    """Return the files of a rendered artifact, name → text (the stored JSON list)."""
+    return {file["name"]: file["content"] for file in json.loads(artifact.content)}
+
+
+class BrokerQueue:
+    """A queue of this test's own on the real Redis broker."""
+
+    def __init__(self) -> None:
+        self.name = f"test-artifacts-{os.getpid()}-{time.monotonic_ns()}"
+        self.redis = redis.Redis.from_url(REDIS_URL)
+
+    def messages(self) -> list[bytes]:
+        """Return the raw messages waiting in the queue, as Redis holds them."""
+        return self.redis.lrange(self.name, 0, -1)
+
+    def tasks(self) -> list[tuple[str, list, dict]]:
+        """Return the (task name, args, kwargs) of every waiting message, oldest first."""
+        found = []
+        for raw in reversed(self.messages()):  # LPUSHed: the oldest is last
+            message = json.loads(raw)
+            args, kwargs, _ = json.loads(base64.b64decode(message["body"]))
+            found.append((message["headers"]["task"], args, kwargs))
+        return found
+
+    def clean(self) -> None:
+        """Remove the queue, and any message a killed worker left unacknowledged."""
+        self.redis.delete(self.name)
+        for tag, raw in self.redis.hgetall("unacked").items():
+            if json.loads(raw)[-1] == self.name:
+                self.redis.hdel("unacked", tag)
+                self.redis.zrem("unacked_index", tag)
+
+
+@pytest.fixture
+def broker_queue(monkeypatch):
+    """Publish the render and mail tasks to Redis, on a queue of this test's own.
+
+    Only the route is chosen here: the messages are serialised and sent as in production. The
+    producer has its own connection because the app's pool keeps the broker it first met
+    (an eager task earlier in the session makes it, for no broker at all).
+    """
+    queue = BrokerQueue()
+    connection = app.connection_for_write(REDIS_URL)
+    producer = connection.Producer()
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    for task in (artifact_render_task, email_send):
+        monkeypatch.setattr(
+            task,
+            "delay",
+            lambda *args, task=task: task.apply_async(args, queue=queue.name, producer=producer),
+        )
+    yield queue
+    connection.release()
+    queue.clean()
+
+
+class Worker:
+    """A real Celery worker process (one pool process) reading one queue."""
+
+    def __init__(self, queue: str, log: Path, database_url: str) -> None:
+        self.log = log
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "thredd_onboard",
+                "worker",
+                "-Q",
+                queue,
+                "--concurrency=1",
+                "--pool=prefork",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"{log.stem}-{queue}@%h",
+            ],
+            cwd=BASE_DIR,
+            env={
+                **os.environ,
+                "CELERY_BROKER_URL": REDIS_URL,
+                "CELERY_RESULT_BACKEND": REDIS_URL,
+                "DATABASE_URL": database_url,
+            },
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, to kill it whole
+        )
+        wait_until(lambda: "ready" in self.output(), timeout=60, message="the worker to start")
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def pool_processes(self) -> list[int]:
+        """Return the pids of the worker's pool processes (its children)."""
+        pid = self.process.pid
+        return [
+            int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        ]
+
+    def kill_pool_process(self) -> None:
+        """SIGKILL the pool process, as the kernel's OOM killer would; the worker lives on."""
+        (child,) = self.pool_processes()
+        os.kill(child, signal.SIGKILL)
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker, main process and pool alike."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        sys.stdout.write(f"--- {self.log.name} ---\n{self.output()}")  # shown on failure
+
+
+@pytest.fixture
+def celery_workers(transactional_db, tmp_path, broker_queue):
+    """Return a function that starts a worker on `broker_queue`; all are stopped at the end."""
+    from django.conf import settings
+
+    started: list[Worker] = []
+
+    def start() -> Worker:
+        worker = Worker(
+            broker_queue.name,
+            tmp_path / f"worker-{len(started) + 1}.log",
+            _database_url(settings.DATABASES["default"]),
+        )
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
