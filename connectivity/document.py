@@ -15,6 +15,7 @@ are added to REFERENCE §2's list, and only these two:
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from functools import cache
 from types import NoneType, UnionType
@@ -433,17 +434,7 @@ def document_load(
             amends=amends,
         )
     )
-    for position, contact in enumerate(doc.contacts):
-        _stored(
-            models.Contact(
-                request=request,
-                position=position,
-                name=contact.name or "",
-                email=contact.email or "",
-                phone=contact.phone or "",
-                role=contact.role or ContactRole.TECHNICAL,
-            )
-        )
+    contacts_load(request=request, contacts=doc.contacts)
     for position, site in enumerate(doc.sites):
         _load_site(site, request=request, position=position)
     if doc.mtls is not None:
@@ -455,6 +446,23 @@ def document_load(
             )
         )
     return request
+
+
+def contacts_load(*, request: "ConnectivityRequest", contacts: Sequence[Contact]) -> None:
+    """Store `contacts` as the contacts of `request`, in the order given."""
+    from connectivity import models
+
+    for position, contact in enumerate(contacts):
+        _stored(
+            models.Contact(
+                request=request,
+                position=position,
+                name=contact.name or "",
+                email=contact.email or "",
+                phone=contact.phone or "",
+                role=contact.role or ContactRole.TECHNICAL,
+            )
+        )
 
 
 def _load_site(site: Site, *, request: "ConnectivityRequest", position: int) -> None:

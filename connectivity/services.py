@@ -23,7 +23,6 @@ from django.utils.http import urlsafe_base64_encode
 from connectivity import document
 from connectivity.choices import (
     ConnectionType,
-    ContactRole,
     Environment,
     IkeVersion,
     Routing,
@@ -33,7 +32,6 @@ from connectivity.constants import PRODUCTION_SPLIT
 from connectivity.models import (
     Attachment,
     ConnectivityRequest,
-    Contact,
     MtlsDetails,
     Organisation,
     Site,
@@ -110,17 +108,7 @@ def contacts_save(*, request: ConnectivityRequest, contacts: Sequence[document.C
     """Replace the contacts of a draft with `contacts`, in the order given."""
     _check_editable(request)
     request.contacts.all().delete()
-    for position, contact in enumerate(contacts):
-        _stored(
-            Contact(
-                request=request,
-                position=position,
-                name=contact.name or "",
-                email=contact.email or "",
-                phone=contact.phone or "",
-                role=contact.role or ContactRole.TECHNICAL,
-            )
-        )
+    document.contacts_load(request=request, contacts=contacts)
 
 
 @transaction.atomic

@@ -27,7 +27,7 @@ from connectivity.models import (
 from connectivity.tasks import artifact_render_task, email_send
 from tests.configgen.conftest import DATA
 from tests.conftest import BASE_DIR, REDIS_URL, _database_url, wait_until
-from tests.workflow.factories import VALID_UAT_VPN, request_create
+from tests.workflow.factories import request_create, request_document
 from thredd_onboard.celery import app
 
 GATEWAY_IPS = ("52.56.10.10", "52.56.20.20")
@@ -43,7 +43,7 @@ def three_vpns() -> list[dict]:
 
     No tunnel values are chosen: Thredd generates every PSK and /30.
     """
-    site = copy.deepcopy(VALID_UAT_VPN["sites"][0])
+    site = request_document()["sites"][0]
     vpn = site["vpns"][0]
     vpn["tunnels"] = []
     vpn["device"] = {"vendor": "cisco", "platform": "asa", "software": "9.16"}
@@ -114,7 +114,7 @@ def in_review(organisation, client_user):
 
     def make(**changes):
         changes["sites"] = with_own_subnets(
-            changes.get("sites", VALID_UAT_VPN["sites"]), next(blocks)
+            changes.get("sites", request_document()["sites"]), next(blocks)
         )
         return request_create(
             organisation=organisation,

@@ -13,7 +13,7 @@ from connectivity.availability import AllocationConflict
 from connectivity.choices import RequestStatus
 from connectivity.models import ConnectivityRequest, InsideAllocation, Tunnel
 from connectivity.rules import check_psk
-from tests.workflow.factories import TUNNEL_PSK, VALID_UAT_VPN
+from tests.workflow.factories import TUNNEL_PSK, request_document
 
 from .conftest import approve, three_vpns
 
@@ -27,7 +27,7 @@ def _tunnels(connectivity_request) -> list[Tunnel]:
 
 
 def _with_inside_cidr(inside_cidr: str) -> list[dict]:
-    sites = copy.deepcopy(VALID_UAT_VPN["sites"])
+    sites = request_document()["sites"]
     sites[0]["vpns"][0]["tunnels"] = [{"inside_cidr": inside_cidr}]
     return sites
 

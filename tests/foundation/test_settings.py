@@ -9,6 +9,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from tests.conftest import BASE_DIR
+from tests.foundation import settings_value
 
 
 def _manage(*args: str, **environment: str) -> subprocess.CompletedProcess:
@@ -61,22 +62,8 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
-def _settings_value(expression: str, **environment: str) -> str:
-    code = f"import django; django.setup(); from django.conf import settings; print({expression})"
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=BASE_DIR,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "thredd_onboard.settings", **environment},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
-
-
 def test_smtp_settings_come_from_the_environment():
-    mailer = _settings_value(
+    mailer = settings_value(
         "settings.MAILERS['default']",
         EMAIL_HOST="mail.example",
         EMAIL_PORT="2525",
@@ -89,12 +76,12 @@ def test_smtp_settings_come_from_the_environment():
 
 
 def test_without_smtp_mail_goes_to_the_console():
-    assert "console.EmailBackend" in _settings_value("settings.MAILERS['default']", EMAIL_HOST="")
+    assert "console.EmailBackend" in settings_value("settings.MAILERS['default']", EMAIL_HOST="")
 
 
 @pytest.mark.parametrize(("broker", "eager"), [("", "True"), ("redis://127.0.0.1:6379/0", "False")])
 def test_tasks_run_in_process_only_without_a_broker(broker, eager):
-    assert _settings_value("settings.CELERY_TASK_ALWAYS_EAGER", CELERY_BROKER_URL=broker) == eager
+    assert settings_value("settings.CELERY_TASK_ALWAYS_EAGER", CELERY_BROKER_URL=broker) == eager
 
 
 def test_celery_is_configured_for_reliable_delivery():

@@ -10,25 +10,12 @@ from connectivity import workflow
 from connectivity.availability import AllocationConflict
 from connectivity.choices import RequestStatus as S
 from connectivity.models import Allocation, ConnectivityRequest
-from tests.workflow.factories import request_create, subnets_confirm
+from tests.workflow.factories import request_create, request_document, subnets_confirm
 
 
 def _in_review(organisation, user, engineer, subnets: list[dict]) -> ConnectivityRequest:
-    sites = [
-        {
-            "name": "London DC1",
-            "routing": "static",
-            "vpns": [
-                {
-                    "services": ["web_services", "ehi", "portal"],
-                    "peer_ip": "81.2.69.160",
-                    "device": {"vendor": "strongswan", "platform": "swanctl", "software": "5.9"},
-                    "ike_version": 2,
-                }
-            ],
-            "subnets": subnets,
-        }
-    ]
+    sites = request_document()["sites"]
+    sites[0]["subnets"] = subnets
     request = request_create(
         organisation=organisation, created_by=user, status=S.IN_REVIEW, sites=sites
     )

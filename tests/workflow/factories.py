@@ -1,42 +1,27 @@
 """Requests for the workflow tests, built from the request document of REFERENCE §3."""
 
-import copy
-
 from connectivity.choices import RequestStatus
 from connectivity.document import document_load, parse_document
 from connectivity.models import ConnectivityRequest, Organisation, Subnet, SubnetConfirmation, User
+from tests.rules import valid_vpn_document
 
 CONTACT_EMAIL = "ops@acme-payments.example"
 # A PSK as Thredd would generate one: 32 characters of AWS's PSK alphabet.
 TUNNEL_PSK = "Kx7.Lm2_Rt9vBz4Np8Qd6Wy3Hs5Jf1Gc"
 
-VALID_UAT_VPN = {
-    "environment": "uat",
-    "connection_type": "ipsec_vpn",
-    "services": ["web_services", "ehi", "portal"],
-    "contacts": [{"name": "Olu Ops", "email": CONTACT_EMAIL, "role": "technical"}],
-    "sites": [
-        {
-            "name": "London DC1",
-            "routing": "static",
-            "vpns": [
-                {
-                    "services": ["web_services", "ehi", "portal"],
-                    "peer_ip": "81.2.69.160",
-                    "device": {"vendor": "strongswan", "platform": "swanctl", "software": "5.9"},
-                    "ike_version": 2,
-                    "tunnels": [{"psk": TUNNEL_PSK}],
-                }
-            ],
-            "subnets": [{"cidr": "10.20.30.0/24", "purpose": "ehi"}],
-        }
-    ],
-}
-
 
 def request_document(**changes: object) -> dict:
-    """Return a copy of the valid IPsec UAT request document with top-level `changes`."""
-    return copy.deepcopy(VALID_UAT_VPN) | changes
+    """Return a valid IPsec UAT request document, with top-level `changes`.
+
+    It is the rules tests' valid document with a strongSwan device, one contact of the
+    organisation's own and a tunnel PSK as Thredd would generate one.
+    """
+    document = valid_vpn_document()
+    document["contacts"] = [{"name": "Olu Ops", "email": CONTACT_EMAIL, "role": "technical"}]
+    vpn = document["sites"][0]["vpns"][0]
+    vpn["device"] = {"vendor": "strongswan", "platform": "swanctl", "software": "5.9"}
+    vpn["tunnels"] = [{"psk": TUNNEL_PSK}]
+    return document | changes
 
 
 def request_create(
