@@ -7,7 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 # Debian packages the test suite drives: a real browser and a real IPsec stack.
-SYSTEM_PACKAGES := chromium strongswan-swanctl charon-systemd libcharon-extra-plugins iproute2 iputils-ping
+SYSTEM_PACKAGES := chromium strongswan-swanctl charon-systemd libcharon-extra-plugins \
+	strongswan-starter strongswan-charon libstrongswan-standard-plugins iproute2 iputils-ping
 
 .PHONY: help run test worker beat lint format golden check-python install system-deps
 

@@ -12,7 +12,7 @@ from connectivity.configgen.catalogue import CATALOGUE, Platform, find_platform
 
 # Raise when a template changes what it renders: the version is printed in every header, so a
 # client's file says which template made it.
-TEMPLATE_VERSION = "1"
+TEMPLATE_VERSION = "2"
 
 
 class Kind:
