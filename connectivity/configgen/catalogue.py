@@ -87,7 +87,7 @@ CATALOGUE = (
         vendor="libreswan",
         vendor_label="Libreswan",
         key="libreswan",
-        label="Libreswan ipsec.d connection",
+        label="ipsec.d connection",
         software=("5.x",),
         supports_ikev1=False,  # Libreswan 5 drops IKEv1 by default (ikev1-policy=drop)
         supports_bgp=False,
@@ -96,7 +96,7 @@ CATALOGUE = (
         vendor="pfsense",
         vendor_label="Netgate pfSense",
         key="pfsense",
-        label="pfSense (steps or config.xml fragment)",
+        label="steps or config.xml fragment",
         software=("CE 2.7+", "Plus 24.x+"),
     ),
     Platform(
