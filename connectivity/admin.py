@@ -10,6 +10,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from .forms.accounts import AdminUserChangeForm, AdminUserCreationForm
 from .models import (
     Allocation,
+    AuditEntry,
     ConnectivityRequest,
     Contact,
     MtlsDetails,
@@ -124,4 +125,23 @@ class AllocationAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit log, read-only: entries are only ever added, by `connectivity.audit`."""
+
+    list_display = ["created_at", "action", "actor_email", "organisation", "object_reference"]
+    list_filter = ["action", "organisation"]
+    search_fields = ["actor_email", "object_reference", "ip_address"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

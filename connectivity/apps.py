@@ -7,3 +7,8 @@ class ConnectivityConfig(AppConfig):
     name = "connectivity"
     verbose_name = "Connectivity"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from connectivity.audit import audit_signals_connect
+
+        audit_signals_connect()

@@ -29,6 +29,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 
+from connectivity.audit import audit_record
 from connectivity.availability import AllocationConflict
 from connectivity.choices import ConnectionType, IkeVersion, RequestStatus, Routing
 from connectivity.configgen.context import ConfigContext, ContextError, ThreddSide, build_context
@@ -47,6 +48,7 @@ from connectivity.models import (
     Artifact,
     ArtifactDownload,
     ArtifactStatus,
+    AuditAction,
     ConnectivityRequest,
     InsideAllocation,
     RequestEvent,
@@ -427,6 +429,7 @@ def _recorded(
     ArtifactDownload.objects.create(
         artifact=artifact, request=request, file_name=download.file_name, user=user
     )
+    audit_record(action=AuditAction.DOWNLOAD, actor=user, obj=request, detail=download.file_name)
     return download
 
 

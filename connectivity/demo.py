@@ -2,15 +2,19 @@
 
 Loading is idempotent (get-or-create on natural keys), so starting the portal twice neither
 fails nor duplicates anything. The password is printed at start: these accounts exist only
-on a developer's embedded database.
+on a developer's embedded database. Staff sign in with a second factor, so the demo
+engineer comes with an enrolled authenticator whose secret is printed too (made once, the
+same on every start).
 """
 
 from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from connectivity.choices import Environment, Service
+from connectivity.mfa import AUTHENTICATOR_NAME, confirmed_device
 from connectivity.models import (
     Organisation,
     ReservedRange,
@@ -30,6 +34,7 @@ class DemoSignIn:
     role: str
     email: str
     organisation: str
+    authenticator: TOTPDevice | None = None
 
 
 DEMO_ORGANISATIONS = [
@@ -68,9 +73,9 @@ def demo_load() -> list[DemoSignIn]:
     """Create the demo organisations and users if missing; return the sign-ins."""
     for environment, facts in DEMO_THREDD.items():
         _demo_thredd_settings(environment, facts)
-    sign_ins = [DemoSignIn("Thredd engineer", DEMO_ENGINEER, "Thredd")]
     engineer = _demo_user(DEMO_ENGINEER, is_staff=True, organisation=None, first_name="Grace")
     engineer.groups.add(_engineers_group())
+    sign_ins = [DemoSignIn("Thredd engineer", DEMO_ENGINEER, "Thredd", _authenticator(engineer))]
     for name, slug, email in DEMO_ORGANISATIONS:
         organisation, _ = Organisation.objects.get_or_create(slug=slug, defaults={"name": name})
         _demo_user(email, is_staff=False, organisation=organisation, first_name=email[0].upper())
@@ -87,6 +92,14 @@ def _engineers_group() -> Group:
         )
     )
     return group
+
+
+def _authenticator(user: User) -> TOTPDevice:
+    """Return the user's enrolled authenticator, enrolling one (a random secret) the first time."""
+    device = confirmed_device(user)
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=True)
+    return device
 
 
 def _demo_user(email: str, *, is_staff: bool, organisation, first_name: str) -> User:

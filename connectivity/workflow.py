@@ -19,11 +19,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from connectivity import artifacts, notifications
+from connectivity.audit import audit_record
 from connectivity.availability import allocations_reserve
 from connectivity.choices import RequestStatus, Routing
 from connectivity.document import document_load, request_to_document
 from connectivity.findings import Finding, has_errors
-from connectivity.models import Comment, ConnectivityRequest, RequestEvent, Subnet, User
+from connectivity.models import (
+    AuditAction,
+    Comment,
+    ConnectivityRequest,
+    RequestEvent,
+    Subnet,
+    User,
+)
 from connectivity.review import request_findings
 from connectivity.tasks import artifact_render_task, email_send
 
@@ -276,6 +284,7 @@ def _transition(
         locked.assigned_to = assigned_to
         changed.append("assigned_to")
     locked.save(update_fields=changed)
+    audit_record(action=AuditAction.TRANSITION, actor=actor, obj=locked, detail=str(event))
     for email in notifications.outbox_emails_create(event=event):
         # robust: a broker that is down must not undo a committed change; the sweep
         # delivers the email later.

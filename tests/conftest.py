@@ -98,6 +98,33 @@ def thredd_engineer(engineer):
     return type(engineer).objects.get(pk=engineer.pk)  # a fresh object: no stale perm cache
 
 
+def verified_staff_login(client, user):
+    """Sign `user` in on Django's test client with a verified second factor.
+
+    It gives the user an enrolled authenticator and marks the session verified by it, as
+    the code page does (django_otp.login); staff pages refuse a session without it.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=True, defaults={"name": "Test authenticator"}
+    )
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def totp_code(device) -> str:
+    """Return the code `device`'s authenticator app shows now."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
 @pytest.fixture
 def eager_tasks():
     """Run Celery tasks in-process for this test only, as the embedded default does."""
@@ -210,7 +237,13 @@ def page(browser, request):
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
+def celery_broker_url() -> str:
+    """The Redis the test's worker and the app publish to; a test may bring its own."""
+    return REDIS_URL
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path, celery_broker_url):
     """Start a real Celery worker process on Redis, on a queue of this test's own."""
     from django.conf import settings
 
@@ -219,8 +252,8 @@ def celery_worker_process(transactional_db, tmp_path):
     queue = f"test-{os.getpid()}-{time.monotonic_ns()}"
     environment = {
         **os.environ,
-        "CELERY_BROKER_URL": REDIS_URL,
-        "CELERY_RESULT_BACKEND": REDIS_URL,
+        "CELERY_BROKER_URL": celery_broker_url,
+        "CELERY_RESULT_BACKEND": celery_broker_url,
         "DATABASE_URL": _database_url(settings.DATABASES["default"]),
     }
     log = tmp_path / "worker.log"
@@ -248,7 +281,9 @@ def celery_worker_process(transactional_db, tmp_path):
         stderr=subprocess.STDOUT,
     )
     saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
-    app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
+    app.conf.update(
+        broker_url=celery_broker_url, result_backend=celery_broker_url, task_always_eager=False
+    )
     _forget_broker_connections(app)
     try:
         wait_until(lambda: "ready" in log.read_text(), timeout=60, message="the worker to start")

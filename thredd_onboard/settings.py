@@ -6,10 +6,12 @@ cookiecutter-django. `DJANGO_ENV=production` switches on the production profile,
 passes `manage.py check --deploy --fail-level WARNING`.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
 import environ
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -45,18 +47,28 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "connectivity",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Who did what from where, for the audit log; then staff must prove a second factor.
+    "connectivity.audit.AuditMiddleware",
+    "connectivity.mfa.StaffVerifiedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "thredd_onboard.urls"
@@ -87,6 +99,11 @@ DATABASES["default"]["TEST"] = {"NAME": env.str("DATABASE_TEST_NAME", default=No
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "connectivity.User"
+# django-axes first: it refuses a locked-out sign-in before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -167,7 +184,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600, "socket_connect_timeout": 2}
+# Publishing happens after commit, in the web request: with Redis down, give up within about
+# a second (the change is committed; the periodic sweeps hand the work out later) rather
+# than hold the user's page. Both the broker and the result backend (which subscribes to
+# a task's result as it is sent) would otherwise retry for about 20 s per task.
+BROKER_DOWN_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = BROKER_DOWN_RETRY_POLICY
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": BROKER_DOWN_RETRY_POLICY}
 
 LOGGING = {
     "version": 1,
@@ -183,7 +212,24 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Django's own Content Security Policy, in every profile so the tests see what production
+# sends: scripts and styles only from the portal's own static files (no inline script or
+# style at all: behaviour lives in static/js), no framing, forms post only here. Bootstrap's CSS
+# draws its form icons from data: SVGs.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 SESSION_COOKIE_HTTPONLY = True
+# A 15-minute idle timeout that slides: every request pushes the expiry on (PCI DSS 8.2.8).
+SESSION_COOKIE_AGE = 15 * 60
+SESSION_SAVE_EVERY_REQUEST = True
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -194,6 +240,25 @@ if PRODUCTION:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_SECURE = True
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# Sign-in protection (django-axes): ten failures lock sign-in for 30 minutes, then the lock
+# lifts by itself (PCI DSS 8.3.4: at most 10 attempts, at least 30 minutes; never permanent).
+# Two counts, either of which locks: per sign-in name (the user ID PCI speaks of: guesses
+# spread over many addresses are still stopped) and per client address (one source trying
+# many accounts is stopped too). Names are compared in lower case.
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "connectivity.audit.sign_in_name"
+AXES_CLIENT_IP_CALLABLE = "connectivity.audit.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind a load balancer, the number of proxies that append to X-Forwarded-For: the
+# client's address is read that many entries from the right, never from what it sent.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+
+# Thredd staff sign in with a second factor (TOTP, django-otp) before any staff page.
+OTP_TOTP_ISSUER = "Thredd Connectivity"
 
 # WhiteNoise serves static files in every profile; off production it reads them straight
 # from the source folders (and node_modules), so `make run` needs no collectstatic.

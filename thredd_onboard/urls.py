@@ -1,10 +1,12 @@
-"""Top-level URLs: sign-in and password reset, the admin, and the connectivity app."""
+"""Top-level URLs: sign-in (with staff's second factor) and password reset, the admin, the
+audit log, and the connectivity app."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from connectivity.forms.accounts import SignInForm
+from connectivity.views import audit, mfa
 
 admin.site.site_header = "Thredd Connectivity administration"
 admin.site.site_title = "Thredd Connectivity"
@@ -17,6 +19,8 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path("sign-in/code/", mfa.MfaVerifyView.as_view(), name="mfa-verify"),
+    path("sign-in/authenticator/", mfa.MfaEnrolView.as_view(), name="mfa-enrol"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
@@ -43,6 +47,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
+    path("audit/", audit.AuditLogView.as_view(), name="audit-log"),
     path("review/", include("connectivity.staff_urls")),
     path("requests/<str:reference>/files/", include("connectivity.artifact_urls")),
     path("", include("connectivity.urls")),

@@ -1,5 +1,6 @@
 """Account forms: Django's own, keyed by email address instead of a username."""
 
+from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.forms import EmailInput
@@ -32,3 +33,20 @@ class AdminUserChangeForm(auth_forms.UserChangeForm):
     class Meta(auth_forms.UserChangeForm.Meta):
         model = User
         fields = "__all__"
+
+
+class TotpCodeForm(forms.Form):
+    """Ask for the 6-digit code the staff member's authenticator app shows now."""
+
+    token = forms.RegexField(
+        label="Code from your authenticator app",
+        regex=r"^\s*\d{6}\s*$",
+        max_length=20,
+        error_messages={
+            "required": "Enter the 6-digit code from your authenticator app.",
+            "invalid": "Enter the 6 digits your authenticator app shows, such as 123456.",
+        },
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )

@@ -12,6 +12,7 @@ from django.urls import reverse
 from connectivity import workflow
 from connectivity.choices import RequestStatus
 from connectivity.models import Artifact, ArtifactDownload, ConnectivityRequest, Tunnel
+from tests.conftest import verified_staff_login
 
 from .conftest import approve, render_all, stored_files, three_vpns
 
@@ -149,7 +150,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, rendered):
 
 
 def test_staff_may_download_any_organisations_file(client, thredd_engineer, rendered):
-    client.force_login(thredd_engineer)
+    verified_staff_login(client, thredd_engineer)
 
     response = client.get(_url("artifact-zip", rendered))
 
@@ -226,7 +227,7 @@ class TestProgress:
         assert retry not in html
         assert client.post(retry).status_code == 403
 
-        client.force_login(thredd_engineer)
+        verified_staff_login(client, thredd_engineer)
         review = client.get(reverse("review-detail", args=[rendered.reference])).content.decode()
         assert "settings need 2 gateways" in review
         assert retry in review

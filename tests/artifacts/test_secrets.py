@@ -16,6 +16,7 @@ from connectivity.choices import RequestStatus
 from connectivity.models import Artifact, OutboundEmail, Tunnel
 from connectivity.notifications import outbound_email_send
 from connectivity.tasks import artifact_render_task, artifact_sweep
+from tests.conftest import verified_staff_login
 from tests.workflow.factories import request_create
 
 from .conftest import approve, three_vpns
@@ -88,7 +89,10 @@ def test_a_psk_appears_in_downloaded_files_only(
         (client_user, reverse("request-detail", args=[reference])),
         (thredd_engineer, reverse("review-detail", args=[reference])),
     ]:
-        client.force_login(user)
+        if user.is_staff:
+            verified_staff_login(client, user)
+        else:
+            client.force_login(user)
         for url in (page, progress):
             html = client.get(url).content.decode()
             assert reference in html or "3 of 3 files ready" in html, url

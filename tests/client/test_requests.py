@@ -9,7 +9,7 @@ from django.urls import reverse
 from connectivity import services
 from connectivity.choices import ConnectionType, Environment, RequestStatus
 from connectivity.models import ConnectivityRequest, User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, verified_staff_login
 from tests.workflow.factories import request_create
 
 from .conftest import draft_of
@@ -27,7 +27,8 @@ def test_the_list_costs_the_same_queries_for_5_and_50_requests(signed_in, client
     few = _list_queries(signed_in)
     for _ in range(45):
         services.site_add(request=draft_of(client_user), name="London DC1")
-    assert _list_queries(signed_in) == few <= 6
+    # Two of them save the session: the 15-minute idle timeout slides on every request.
+    assert _list_queries(signed_in) == few <= 8
 
 
 def test_the_list_shows_newest_first_with_site_counts(signed_in, client_user):
@@ -110,7 +111,7 @@ def test_changes_requested_shows_thredd_comment_and_the_task_list(signed_in, cli
 def test_staff_invite_a_client_user_who_sets_a_password(
     client, engineer, organisation, django_capture_on_commit_callbacks
 ):
-    client.force_login(engineer)
+    verified_staff_login(client, engineer)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("client-invite"),
@@ -131,7 +132,9 @@ def test_staff_invite_a_client_user_who_sets_a_password(
         {"new_password1": PASSWORD, "new_password2": PASSWORD},
     )
     assert response.status_code == 302
-    assert invitee.login(username=user.email, password=PASSWORD)
+    signed_in = invitee.post(reverse("login"), {"username": user.email, "password": PASSWORD})
+    assert signed_in.status_code == 302
+    assert signed_in.url == reverse("home")
 
 
 def test_client_users_cannot_invite(signed_in):

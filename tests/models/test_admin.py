@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from connectivity.models import ConnectivityRequest, ThreddSettings
+from tests.conftest import verified_staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client_(client, django_user_model):
     admin = django_user_model.objects.create_superuser("root@thredd.example", "x" * 16)
-    client.force_login(admin)
+    verified_staff_login(client, admin)
     return client
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from connectivity.models import User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, verified_staff_login
 
 
 def engineer_named(email: str) -> User:
@@ -22,5 +22,5 @@ def second_engineer(db):
 @pytest.fixture
 def staff_client(client, thredd_engineer):
     """Django's test client signed in as a Thredd engineer."""
-    client.force_login(thredd_engineer)
+    verified_staff_login(client, thredd_engineer)
     return client

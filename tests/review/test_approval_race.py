@@ -10,6 +10,7 @@ from connectivity import workflow
 from connectivity.availability import AllocationConflict
 from connectivity.choices import RequestStatus as S
 from connectivity.models import Allocation, ConnectivityRequest
+from tests.conftest import verified_staff_login
 from tests.workflow.factories import request_create, request_document, subnets_confirm
 
 
@@ -97,7 +98,7 @@ def test_a_conflict_at_approval_is_a_clear_message_on_the_review_page(
         network="10.20.30.0/25",
         request=request_create(organisation=other_organisation, created_by=other_client_user),
     )
-    client.force_login(thredd_engineer)
+    verified_staff_login(client, thredd_engineer)
     response = client.post(
         reverse("review-action", kwargs={"reference": ours.reference, "action": "approve"}),
         follow=True,

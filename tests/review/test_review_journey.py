@@ -5,9 +5,11 @@ change; the client changes the subnet and sends it again; the engineer confirms 
 subnet and approves. Both see the whole timeline, and the mail reaches a real SMTP server.
 """
 
+import base64
 import re
 
 import pytest
+from django_otp.oath import TOTP
 from playwright.sync_api import Page, expect
 
 from connectivity import workflow
@@ -25,7 +27,19 @@ def _sign_in(page: Page, live_server, user, lands_on: str) -> None:
     page.get_by_label("Email address").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    if user.is_staff:
+        _enrol_authenticator(page)
     page.wait_for_url(live_server.url + lands_on)
+
+
+def _enrol_authenticator(page: Page) -> None:
+    """Set up an authenticator as a new engineer would: its key from the page, its code back."""
+    expect(page.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
+    check_page(page, "mfa-enrol")
+    secret = page.get_by_test_id("totp-secret").inner_text().strip()
+    code = TOTP(base64.b32decode(secret)).token()
+    page.get_by_label("Code from your authenticator app").fill(f"{code:06d}")
+    page.get_by_role("button", name="Confirm and continue").click()
 
 
 def _confirm_the_subnet(page: Page, cidr: str) -> None:

@@ -7,6 +7,7 @@ from django.urls import reverse
 from connectivity.choices import RequestStatus as S
 from connectivity.models import Subnet
 from connectivity.staff_urls import urlpatterns
+from tests.conftest import verified_staff_login
 from tests.workflow.factories import request_create
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +50,7 @@ def test_anonymous_users_are_sent_to_sign_in(client, organisation, client_user):
 def test_moves_are_post_only_and_need_the_csrf_token(organisation, client_user, thredd_engineer):
     request = request_create(organisation=organisation, created_by=client_user, status=S.SUBMITTED)
     browser = Client(enforce_csrf_checks=True)
-    browser.force_login(thredd_engineer)
+    verified_staff_login(browser, thredd_engineer)
     assign = reverse("review-action", kwargs={"reference": request.reference, "action": "assign"})
     assert browser.get(assign).status_code == 405
     assert browser.post(assign).status_code == 403  # no CSRF token

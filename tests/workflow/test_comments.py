@@ -9,6 +9,7 @@ from django.urls import reverse
 from connectivity import workflow
 from connectivity.choices import RequestStatus
 from connectivity.models import Comment, OutboundEmail
+from tests.conftest import verified_staff_login
 
 S = RequestStatus
 NOTE = "Their EHI range clashes with a test allocation; ask Dev first."
@@ -48,13 +49,13 @@ class TestCommentAdd:
         assert not Comment.objects.exists()
 
     def test_engineer_posts_an_internal_note(self, client, thredd_engineer, connectivity_request):
-        client.force_login(thredd_engineer)
+        verified_staff_login(client, thredd_engineer)
         response = _post(client, connectivity_request, body=NOTE, internal="on")
         assert response.status_code == 302
         assert Comment.objects.get().internal is True
 
     def test_staff_of_no_role_cannot_comment(self, client, staff_of_no_role, connectivity_request):
-        client.force_login(staff_of_no_role)
+        verified_staff_login(client, staff_of_no_role)
         assert _post(client, connectivity_request, body="hello").status_code == 403
         assert not Comment.objects.exists()
 

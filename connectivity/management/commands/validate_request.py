@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
 from connectivity.availability import availability_findings
+from connectivity.choices import Environment
 from connectivity.constants import DEFAULT_THREDD_BGP_ASN
 from connectivity.document import parse_json
 from connectivity.findings import Finding, error, has_errors
@@ -51,7 +52,9 @@ class Command(BaseCommand):
         doc, findings = parse_json(text)
         if doc is None:
             return findings
-        database = not options["offline"] and _database_answers()
+        # An unknown environment is already an error, and must never reach a query.
+        known = doc.environment in Environment.values
+        database = not options["offline"] and known and _database_answers()
         thredd_asn = thredd_bgp_asn(doc.environment) if database else DEFAULT_THREDD_BGP_ASN
         findings += validate_document(doc, thredd_asn=thredd_asn)
         if database:
@@ -60,7 +63,7 @@ class Command(BaseCommand):
                 environment=doc.environment,
                 organisation_id=self._organisation_id(options["organisation"]),
             )
-        elif not options["offline"]:
+        elif not options["offline"] and known:
             self.stderr.write("No database answered: reserved ranges and allocations not checked.")
         return findings
 

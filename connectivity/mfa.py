@@ -1,0 +1,59 @@
+"""A second factor for Thredd staff: a TOTP authenticator app (django-otp).
+
+Staff see every organisation's requests and approve what reaches Thredd's network, so a
+password alone is not enough (PCI DSS 8.4.2). `StaffVerifiedMiddleware` sends a signed-in
+staff member whose session has not yet been verified with a code to enrol an app (first
+time) or to enter a code, before any other page, the admin included.
+"""
+
+from base64 import b32encode
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from connectivity.models import User
+
+AUTHENTICATOR_NAME = "Authenticator app"
+# Pages an unverified staff member may still open: the second-factor pages and sign-out.
+OPEN_BEFORE_VERIFICATION = frozenset({"mfa-enrol", "mfa-verify", "logout"})
+
+
+def confirmed_device(user: User) -> TOTPDevice | None:
+    """Return the user's enrolled authenticator, if they have one."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+
+
+def enrolment_device(user: User) -> TOTPDevice:
+    """Return the authenticator being enrolled: the same secret until a code confirms it."""
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=False, defaults={"name": AUTHENTICATOR_NAME}
+    )
+    return device
+
+
+def secret_text(device: TOTPDevice) -> str:
+    """Return the device's secret as the base32 text authenticator apps accept typed in."""
+    return b32encode(device.bin_key).decode()
+
+
+class StaffVerifiedMiddleware:
+    """Admit a staff member to portal and admin pages only once this session has a code."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and user.is_staff and not user.is_verified():
+            try:
+                name = resolve(request.path_info).url_name
+            except Resolver404:
+                name = None
+            if name not in OPEN_BEFORE_VERIFICATION:
+                step = "mfa-verify" if confirmed_device(user) else "mfa-enrol"
+                return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)

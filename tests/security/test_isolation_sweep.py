@@ -1,0 +1,144 @@
+"""Every URL of the project, with organisation A's objects, as someone who must not see them.
+
+The sweep walks the whole URL configuration (the admin included), fills each pattern's
+parameters with A's objects and requests it (GET and POST) as a user of organisation B and
+as an anonymous visitor, and every staff URL as A's own client user too. No answer may be a
+500, nor a 200 showing A's data; nothing of A's may change. A new URL parameter the sweep
+does not know fails it, so a new page cannot escape the sweep.
+"""
+
+import re
+
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from connectivity.models import (
+    AuditAction,
+    AuditEntry,
+    Comment,
+    ConnectivityRequest,
+    Site,
+    Subnet,
+    Vpn,
+)
+
+# Staff URLs: the review, the audit log, the invitation and the admin (by namespace).
+STAFF_URL_NAMES = {
+    "review-queue",
+    "review-detail",
+    "review-subnet-confirm",
+    "review-action",
+    "audit-log",
+    "client-invite",
+    "artifact-retry",
+}
+# Pages anyone may open, which hold nobody's data.
+PUBLIC_URL_NAMES = {"admin:login", "login", "password_reset", "health"}
+
+
+ROUTE_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def _walk(patterns, prefix: str = "", namespace: str = "", params: tuple = ()):
+    """Yield (name, parameter names, route) for every URL pattern, depth first."""
+    for entry in patterns:
+        names = params + tuple(entry.pattern.regex.groupindex)
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, route, inner, names)
+        elif isinstance(entry, URLPattern):
+            yield (f"{namespace}{entry.name}" if entry.name else None), names, route
+
+
+def _values(request: ConnectivityRequest) -> dict[str, str]:
+    """Return a value of A's for every URL parameter of the project."""
+    site = Site.objects.filter(request=request).first()
+    return {
+        "reference": request.reference,
+        "site_id": site.pk,
+        "subnet_id": Subnet.objects.filter(site=site).first().pk,
+        "vpn_id": Vpn.objects.filter(site=site).first().pk,
+        "artifact_id": request.artifacts.first().pk,
+        "action": "approve",
+        "object_id": request.pk,
+        "pk": request.pk,
+        "id": request.pk,
+        "app_label": "connectivity",
+        "content_type_id": ContentType.objects.get_for_model(ConnectivityRequest).pk,
+        "uidb64": "MQ",
+        "token": "set-password",
+    }
+
+
+def _urls(request: ConnectivityRequest) -> list[tuple[str, str]]:
+    values = _values(request)
+    urls = []
+    for name, params, route in _walk(get_resolver().url_patterns):
+        unknown = set(params) - set(values) - {"url"}
+        assert not unknown, f"teach the sweep a value for {unknown} of {name or route}"
+        if name is not None:
+            urls.append((name, reverse(name, kwargs={key: values[key] for key in params})))
+            continue
+        # Only the admin has patterns without a name: its redirects from an object's bare
+        # address to its change page, and its catch-all for any other /admin/ path.
+        assert route.startswith("admin/"), f"name the URL pattern {route}"
+        path = "/admin/connectivity/nothing-here/" if "url" in params else "/" + route
+        urls.append(("admin:unnamed", ROUTE_PARAMETER.sub(lambda m: str(values[m[1]]), path)))
+    return urls
+
+
+def _is_staff_url(name: str) -> bool:
+    return name in STAFF_URL_NAMES or name.startswith("admin:")
+
+
+def _state(request: ConnectivityRequest) -> tuple:
+    request.refresh_from_db()
+    return (
+        request.status,
+        request.updated_at,
+        request.sites.count(),
+        Comment.objects.filter(request=request).count(),
+        request.downloads.count(),
+        list(request.artifacts.values_list("status", "attempts")),
+    )
+
+
+def test_no_url_shows_or_changes_organisation_a_for_anyone_else(
+    rendered, client_user, other_client_user
+):
+    a = rendered
+    before = _state(a)
+    secrets_of_a = [a.reference, a.organisation.name, "London DC1"]
+    urls = _urls(a)
+    assert len(urls) > 60  # the project's own pages and the admin's
+    roles = [("organisation B", other_client_user), ("anonymous", None), ("client A", client_user)]
+    checked = 0
+    for role, user in roles:
+        for name, url in urls:
+            if role == "client A" and not _is_staff_url(name):
+                continue  # A's own pages are A's to see
+            for method in ("get", "post"):
+                browser = Client(raise_request_exception=False)
+                if user is not None:
+                    browser.force_login(user)
+                response = getattr(browser, method)(url)
+                checked += 1
+                where = f"{role} {method.upper()} {url} ({name})"
+                assert response.status_code < 500, where
+                if response.status_code == 200:
+                    assert name in PUBLIC_URL_NAMES or not _is_staff_url(name), where
+                    body = response.content.decode(errors="replace")
+                    for secret in secrets_of_a:
+                        assert secret not in body, f"{where} shows {secret!r}"
+    assert checked > 300
+    assert _state(a) == before
+    # And every refusal to a signed-in user is in the audit log.
+    denied = AuditEntry.objects.filter(
+        action__in=[AuditAction.ACCESS_DENIED, AuditAction.NOT_FOUND], actor=other_client_user
+    )
+    assert denied.filter(path=reverse("request-detail", args=[a.reference])).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.ACCESS_DENIED, actor=client_user, path=reverse("review-queue")
+    ).exists()
