@@ -106,6 +106,7 @@ def test_queue_query_count_does_not_grow_with_the_requests(
         response = staff_client.get(reverse("review-queue"))
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == min(rows, 25)
+    assert ('href="?page=2"' in response.content.decode()) == (rows > 25)
 
 
 def test_review_page_shows_the_request_whole(staff_client, organisation, client_user):
