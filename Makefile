@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 SYSTEM_PACKAGES := chromium strongswan-swanctl charon-systemd libcharon-extra-plugins \
 	strongswan-starter strongswan-charon libstrongswan-standard-plugins iproute2 iputils-ping
 
-.PHONY: help run test worker beat lint format golden check-python install system-deps
+.PHONY: help run test worker beat lint format golden check-python install system-deps bench
 
 help:
 	@echo "make run     start the portal on http://127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL)"
@@ -19,6 +19,7 @@ help:
 	@echo "make beat    run Celery beat, the periodic sweeps"
 	@echo "make lint    ruff lint and format check"
 	@echo "make golden  regenerate the configuration golden files after a template change"
+	@echo "make bench   seed a database at Thredd's scale, measure the portal, write BENCHMARKS.md"
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -69,3 +70,9 @@ system-deps:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
 	  else echo "The tests need these Debian packages:$$missing (sudo apt-get install$$missing)"; exit 1; fi; \
 	fi
+
+# Benchmarks against this machine's PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL):
+# the database `thredd_bench` is dropped and seeded again each time. Needs wrk (Debian).
+bench: install
+	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES=wrk
+	$(BIN)/python -m bench.run
