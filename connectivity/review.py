@@ -12,20 +12,18 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
-    OuterRef,
     Prefetch,
     Q,
-    Subquery,
+    Value,
 )
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Now
+from django.db.models.functions import Coalesce, Now
 
 from connectivity.availability import availability_findings
 from connectivity.choices import RequestStatus
 from connectivity.constants import DEFAULT_THREDD_BGP_ASN
 from connectivity.document import request_to_document
 from connectivity.findings import Finding
-from connectivity.models import ConnectivityRequest, RequestEvent, Site, ThreddSettings, Vpn
+from connectivity.models import ConnectivityRequest, Site, ThreddSettings, Vpn
 from connectivity.rules import validate_document
 
 
@@ -82,20 +80,6 @@ WAITING_STATUSES = (
     RequestStatus.APPROVED,
 )
 
-# Time a request has spent with the client since it was first submitted: the sum of its
-# stays in Changes requested (the last one still running). Events are few per request,
-# and LEAD over one request's events is cheap with the (request, created_at) ordering.
-_CLIENT_WAIT_SQL = """
-    SELECT COALESCE(SUM(COALESCE(stay.left_at, now()) - stay.created_at), interval '0')
-    FROM (
-        SELECT event.to_status, event.created_at,
-               LEAD(event.created_at) OVER (ORDER BY event.created_at, event.id) AS left_at
-        FROM connectivity_requestevent AS event
-        WHERE event.request_id = connectivity_connectivityrequest.id
-    ) AS stay
-    WHERE stay.to_status = %s
-"""
-
 
 def review_queue(
     *,
@@ -110,29 +94,25 @@ def review_queue(
 ):
     """Return the requests waiting, oldest-waiting first, with how long each has waited.
 
-    `submitted_at` is the first submission; `client_wait` the time spent waiting on the
-    client (Changes requested), which does not count against Thredd; `thredd_wait` the rest.
+    `client_waited` is the time spent waiting on the client (Changes requested), which does
+    not count against Thredd; `thredd_wait` the rest since the first submission. Both come
+    from the clocks the workflow keeps on the request, so sorting reads no events.
     """
-    first_submitted = (
-        RequestEvent.objects.filter(request=OuterRef("pk"), to_status=RequestStatus.SUBMITTED)
-        .order_by("created_at")
-        .values("created_at")[:1]
+    current_client_stay = Coalesce(
+        Now() - F("client_wait_since"), Value(timedelta(0)), output_field=DurationField()
     )
     requests = (
         ConnectivityRequest.objects.filter(status__in=list(statuses))
         .select_related("organisation", "assigned_to")
         .annotate(
             site_count=Count("sites", distinct=True),
-            submitted_at=Subquery(first_submitted),
-            client_wait=RawSQL(  # noqa: S611 - constant SQL, the status is a parameter
-                _CLIENT_WAIT_SQL,
-                [RequestStatus.CHANGES_REQUESTED],
-                output_field=DurationField(),
+            client_waited=ExpressionWrapper(
+                F("client_wait") + current_client_stay, output_field=DurationField()
             ),
         )
         .annotate(
             thredd_wait=ExpressionWrapper(
-                Now() - F("submitted_at") - F("client_wait"), output_field=DurationField()
+                Now() - F("submitted_at") - F("client_waited"), output_field=DurationField()
             )
         )
     )

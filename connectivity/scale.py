@@ -484,6 +484,7 @@ class _Seeder:
             actor = self.rng.choice(users) if status in CLIENT_MOVES else request.assigned_to_id
             if status == S.APPROVED:
                 approved_by = actor
+            request.track_waiting(target=status, at=at)
             comment = (
                 self.rng.choice(COMMENTS) if status in (S.CHANGES_REQUESTED, S.REJECTED) else ""
             )

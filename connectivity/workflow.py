@@ -278,8 +278,12 @@ def _transition(
         to_status=transition.target,
         comment=comment.strip(),
     )
+    changed = [
+        "status",
+        "updated_at",
+        *locked.track_waiting(target=transition.target, at=event.created_at),
+    ]
     locked.status = transition.target
-    changed = ["status", "updated_at"]
     if assigned_to is not None:
         locked.assigned_to = assigned_to
         changed.append("assigned_to")

@@ -25,8 +25,13 @@ class QueueFilterForm(forms.Form):
     connection_type = forms.ChoiceField(
         label="Connection type", required=False, choices=[("", "Any"), *ConnectionType.choices]
     )
+    # Thousands of organisations make a poor drop-down: the search box finds one by name,
+    # and an organisation's name in a row filters the queue to it.
     organisation = forms.ModelChoiceField(
-        label="Organisation", required=False, queryset=Organisation.objects.all(), empty_label="Any"
+        label="Organisation",
+        required=False,
+        queryset=Organisation.objects.all(),
+        widget=forms.HiddenInput,
     )
     assignee = forms.ChoiceField(label="Assigned to", required=False)
     waiting_days = forms.IntegerField(

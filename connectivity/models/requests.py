@@ -1,5 +1,7 @@
 """A connectivity request: one client organisation asking for private access in one environment."""
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
@@ -72,6 +74,20 @@ class ConnectivityRequest(models.Model):
         editable=False,
         help_text="When an amendment of this active request became active in its place.",
     )
+    # How long the request has waited, kept as it moves so the review queue can sort
+    # thousands of requests by it without reading their events.
+    submitted_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When it was first sent to Thredd."
+    )
+    client_wait = models.DurationField(
+        default=timedelta(0),
+        db_default=timedelta(0),
+        editable=False,
+        help_text="Time spent with the client (Changes requested) that has ended.",
+    )
+    client_wait_since = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Since when it is with the client."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -102,6 +118,25 @@ class ConnectivityRequest(models.Model):
         if not self.reference:
             self.reference = next_reference()
         super().save(*args, **kwargs)
+
+    def track_waiting(self, *, target: str, at: datetime) -> list[str]:
+        """Update the waiting clocks for a move to `target` at `at`; return the fields changed.
+
+        The first submission starts Thredd's clock; Changes requested hands the request to
+        the client until it moves on, and that stay is added to `client_wait`.
+        """
+        changed = []
+        if target == RequestStatus.SUBMITTED and self.submitted_at is None:
+            self.submitted_at = at
+            changed.append("submitted_at")
+        if self.client_wait_since is not None:
+            self.client_wait += at - self.client_wait_since
+            self.client_wait_since = None
+            changed += ["client_wait", "client_wait_since"]
+        if target == RequestStatus.CHANGES_REQUESTED:
+            self.client_wait_since = at
+            changed.append("client_wait_since")
+        return list(dict.fromkeys(changed))
 
     @property
     def is_editable(self) -> bool:

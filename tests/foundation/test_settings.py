@@ -92,3 +92,9 @@ def test_celery_is_configured_for_reliable_delivery():
     assert app.conf.task_acks_late is True
     assert app.conf.task_reject_on_worker_lost is True
     assert app.conf.task_time_limit > app.conf.task_soft_time_limit > 0
+
+
+def test_production_keeps_database_connections_and_development_does_not():
+    expression = "settings.DATABASES['default']['CONN_MAX_AGE']"
+    assert settings_value(expression, **PRODUCTION) == "60"
+    assert settings_value(expression, DJANGO_ENV="development") == "0"

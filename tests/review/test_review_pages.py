@@ -1,7 +1,10 @@
 """The review queue and the review page, through Django's test client."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from connectivity import workflow
 from connectivity.choices import RequestStatus as S
@@ -68,30 +71,75 @@ def test_queue_lists_waiting_requests_and_filters_them(
 def test_queue_sorts_oldest_waiting_first_and_counts_client_time_apart(
     staff_client, organisation, client_user
 ):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     now = timezone.now()
     recent = request_create(organisation=organisation, created_by=client_user, status=S.SUBMITTED)
     old = request_create(organisation=organisation, created_by=client_user, status=S.IN_REVIEW)
-    RequestEvent.objects.create(
-        request=recent, to_status=S.SUBMITTED, created_at=now - timedelta(days=2)
+    with_client = request_create(
+        organisation=organisation, created_by=client_user, status=S.CHANGES_REQUESTED
     )
+    ConnectivityRequest.objects.filter(pk=recent.pk).update(submitted_at=now - timedelta(days=2))
     # Submitted 10 days ago, of which 6 were spent waiting on the client.
-    for days_ago, status in [(10, S.SUBMITTED), (9, S.CHANGES_REQUESTED), (3, S.SUBMITTED)]:
-        RequestEvent.objects.create(
-            request=old, to_status=status, created_at=now - timedelta(days=days_ago)
-        )
+    ConnectivityRequest.objects.filter(pk=old.pk).update(
+        submitted_at=now - timedelta(days=10), client_wait=timedelta(days=6)
+    )
+    # Submitted 20 days ago, with the client for the last 19.
+    ConnectivityRequest.objects.filter(pk=with_client.pk).update(
+        submitted_at=now - timedelta(days=20), client_wait_since=now - timedelta(days=19)
+    )
 
     page = staff_client.get(reverse("review-queue")).context["page"]
-    first, second = page.object_list
-    assert (first.reference, second.reference) == (old.reference, recent.reference)
-    assert first.client_wait.days == 6
-    assert first.thredd_wait.days == 4
-    assert second.thredd_wait.days == 2
+    first, second, third = page.object_list
+    assert [first, second, third] == [old, recent, with_client]
+    assert (first.client_waited.days, first.thredd_wait.days) == (6, 4)
+    assert (second.client_waited.days, second.thredd_wait.days) == (0, 2)
+    assert (third.client_waited.days, third.thredd_wait.days) == (19, 1)
     waited = staff_client.get(reverse("review-queue"), {"waiting_days": 3}).context["page"]
     assert [item.reference for item in waited.object_list] == [old.reference]
+
+
+def test_the_workflow_keeps_the_waiting_clocks(organisation, client_user, thredd_engineer):
+    request = request_create(organisation=organisation, created_by=client_user)
+    workflow.request_submit(request=request, actor=client_user)
+    request.refresh_from_db()
+    submitted_at = request.submitted_at
+    assert submitted_at is not None
+    workflow.request_start_review(request=request, actor=thredd_engineer)
+    workflow.request_ask_for_changes(request=request, actor=thredd_engineer, comment="Use a /24.")
+    request.refresh_from_db()
+    assert request.client_wait_since is not None
+    workflow.request_submit(request=request, actor=client_user)
+    request.refresh_from_db()
+    assert request.client_wait_since is None
+    assert request.client_wait > timedelta(0)
+    assert request.submitted_at == submitted_at  # the first submission starts the clock
+
+
+def test_waiting_clocks_add_up_each_stay_with_the_client():
+    start = timezone.now()
+    request = ConnectivityRequest()
+    request.track_waiting(target=S.SUBMITTED, at=start)
+    request.track_waiting(target=S.CHANGES_REQUESTED, at=start + timedelta(days=1))
+    request.track_waiting(target=S.SUBMITTED, at=start + timedelta(days=3))
+    request.track_waiting(target=S.CHANGES_REQUESTED, at=start + timedelta(days=4))
+    request.track_waiting(target=S.SUBMITTED, at=start + timedelta(days=5, hours=12))
+    assert request.submitted_at == start
+    assert request.client_wait == timedelta(days=3, hours=12)
+    assert request.client_wait_since is None
+
+
+def test_an_organisations_name_filters_the_queue_to_it(
+    staff_client, organisation, other_organisation, client_user, other_client_user
+):
+    ours = request_create(organisation=organisation, created_by=client_user, status=S.SUBMITTED)
+    request_create(
+        organisation=other_organisation, created_by=other_client_user, status=S.SUBMITTED
+    )
+    queue = staff_client.get(reverse("review-queue")).content.decode()
+    assert f'href="?organisation={organisation.pk}"' in queue
+    assert '<input type="hidden" name="organisation"' in queue  # not a drop-down of thousands
+    response = staff_client.get(reverse("review-queue"), {"organisation": organisation.pk})
+    assert _queue_references(response) == [ours.reference]
+    assert "Showing only <strong>Acme Payments</strong>" in response.content.decode()
 
 
 @pytest.mark.parametrize("rows", [5, 200])
