@@ -68,7 +68,7 @@ system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$missing; \
-	  else echo "The tests need these Debian packages:$$missing (sudo apt-get install$$missing)"; exit 1; fi; \
+	  else echo "Missing Debian packages:$$missing (sudo apt-get install$$missing)"; exit 1; fi; \
 	fi
 
 # Benchmarks against this machine's PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL):

@@ -1,8 +1,8 @@
 """Measure the availability check at scale: with the GiST index, and with index scans off.
 
-The query is the project's own (`allocations_overlapping`, what submission, review and the
-client's live check ask for each subnet), timed end to end from Python as the portal pays
-for it. The same calls are then made in a transaction with `enable_indexscan` and
+The query is the project's own (`subnet_is_taken`, what submission, form saves and the
+client's "Check availability" ask for each subnet), timed end to end from Python as the
+portal pays for it. The same calls are then made in a transaction with `enable_indexscan` and
 `enable_bitmapscan` off, which leaves PostgreSQL a sequential scan of every allocation:
 what the check would cost without the exclusion constraints' GiST indexes.
 """
@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from bench.stats import Summary
-from connectivity.availability import PRIVATE_BLOCKS, allocations_overlapping
+from connectivity.availability import PRIVATE_BLOCKS, subnet_is_taken
 from connectivity.choices import Environment
 from connectivity.models import Allocation
 
@@ -63,7 +63,7 @@ def _time_checks(probes) -> list[float]:
     timings = []
     for environment, network, organisation_id in probes:
         started = time.perf_counter()
-        allocations_overlapping(
+        subnet_is_taken(
             environment=environment, network=network, excluding_organisation_id=organisation_id
         )
         timings.append((time.perf_counter() - started) * 1000)
@@ -74,7 +74,7 @@ def _plan(probe) -> str:
     """Return EXPLAIN ANALYZE of the exact SQL the check runs for `probe`."""
     environment, network, organisation_id = probe
     with CaptureQueriesContext(connection) as captured:
-        allocations_overlapping(
+        subnet_is_taken(
             environment=environment, network=network, excluding_organisation_id=organisation_id
         )
     (query,) = captured.captured_queries

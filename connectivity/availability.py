@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Network
 
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from connectivity.choices import RequestStatus
@@ -35,20 +35,47 @@ def reserved_ranges_overlapping(*, environment: str, network: IPv4Network) -> li
     )
 
 
+def _overlapping(*, environment: str, network: IPv4Network, excluding_organisation_id: int | None):
+    """Return the allocations of `environment` overlapping `network`, bar one organisation's.
+
+    An organisation's own allocations are left out so that an amendment may keep the subnets
+    its active revision already holds. The `&&` filter is what the exclusion constraints'
+    GiST indexes answer.
+    """
+    allocations = Allocation.objects.filter(environment=environment, network__net_overlaps=network)
+    if excluding_organisation_id is not None:
+        allocations = allocations.exclude(organisation_id=excluding_organisation_id)
+    return allocations
+
+
 def allocations_overlapping(
     *, environment: str, network: IPv4Network, excluding_organisation_id: int | None
 ) -> list[Allocation]:
-    """Return allocations of `environment` overlapping `network`, bar one organisation's own.
+    """Return the overlapping allocations with their organisations, for staff to see whose."""
+    return list(
+        _overlapping(
+            environment=environment,
+            network=network,
+            excluding_organisation_id=excluding_organisation_id,
+        )
+        .select_related("organisation", "request")
+        .order_by("network")
+    )
 
-    An organisation's own allocations are excluded so that an amendment may keep the subnets
-    its active revision already holds.
+
+def subnet_is_taken(
+    *, environment: str, network: IPv4Network, excluding_organisation_id: int | None
+) -> bool:
+    """Say whether another organisation holds a range overlapping `network`: the client's check.
+
+    One indexed EXISTS, no rows fetched: this is what every submission, form save and
+    "Check availability" asks, and clients are never told whose the range is.
     """
-    allocations = Allocation.objects.filter(
-        environment=environment, network__net_overlaps=network
-    ).select_related("organisation")
-    if excluding_organisation_id is not None:
-        allocations = allocations.exclude(organisation_id=excluding_organisation_id)
-    return list(allocations.order_by("network"))
+    return _overlapping(
+        environment=environment,
+        network=network,
+        excluding_organisation_id=excluding_organisation_id,
+    ).exists()
 
 
 def availability_findings(
@@ -69,7 +96,7 @@ def availability_findings(
                     "use in this environment. Choose another range.",
                 )
             )
-        if allocations_overlapping(
+        if subnet_is_taken(
             environment=environment, network=network, excluding_organisation_id=organisation_id
         ):
             findings.append(
@@ -258,9 +285,12 @@ def allocations_reserve(*, request: ConnectivityRequest) -> list[Allocation]:
                 )
                 for subnet in subnets
             )
-    except IntegrityError as exc:
-        # Another approval committed an overlapping range after our check: the constraint
-        # caught it. Say so plainly; the savepoint has undone this request's inserts.
+    except (IntegrityError, OperationalError) as exc:
+        # Another approval wrote an overlapping range after our check: the constraint
+        # refused ours, or, when both inserts waited on each other, PostgreSQL broke the
+        # deadlock by failing ours. Say so plainly; the savepoint has undone our inserts.
+        if isinstance(exc, OperationalError) and not _is_deadlock(exc):
+            raise
         raise AllocationConflict(
             "A subnet of this request was allocated to another organisation a moment ago. "
             "Check availability again."
@@ -292,3 +322,8 @@ def subnet_confirm(*, subnet: Subnet, actor) -> SubnetConfirmation:
         defaults={"network": subnet.network, "confirmed_by": actor, "confirmed_at": timezone.now()},
     )
     return confirmation
+
+
+def _is_deadlock(exc: OperationalError) -> bool:
+    """Say whether PostgreSQL failed the statement to break a deadlock (SQLSTATE 40P01)."""
+    return getattr(exc.__cause__, "sqlstate", None) == "40P01"
