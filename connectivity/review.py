@@ -54,9 +54,16 @@ def thredd_bgp_asn(environment: str) -> int:
     return DEFAULT_THREDD_BGP_ASN if asn is None else asn
 
 
-def request_findings(request: ConnectivityRequest) -> list[Finding]:
-    """Return every finding about `request`: its own rules, then availability of its subnets."""
-    request = with_answers(ConnectivityRequest.objects.filter(pk=request.pk)).get()
+def request_findings(
+    request: ConnectivityRequest, *, answers_loaded: bool = False
+) -> list[Finding]:
+    """Return every finding about `request`: its own rules, then availability of its subnets.
+
+    The answers are read afresh unless the caller says `request` came from `with_answers`
+    (the review page has them already).
+    """
+    if not answers_loaded:
+        request = with_answers(ConnectivityRequest.objects.filter(pk=request.pk)).get()
     findings = validate_document(
         request_to_document(request), thredd_asn=thredd_bgp_asn(request.environment)
     )

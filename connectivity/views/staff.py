@@ -109,7 +109,7 @@ class ReviewDetailView(StaffRequiredMixin, TemplateView):
         ]
         return super().get_context_data(
             connectivity_request=connectivity_request,
-            findings=request_findings(connectivity_request),
+            findings=request_findings(connectivity_request, answers_loaded=True),
             availability_rows=rows,
             all_confirmed=all(c is not None and c.is_current for _, c in rows),
             changes=changes,
