@@ -9,6 +9,7 @@ class ConnectivityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from connectivity import checks  # noqa: F401 - registers the system checks
         from connectivity.audit import audit_signals_connect
 
         audit_signals_connect()

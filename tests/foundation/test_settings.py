@@ -98,3 +98,25 @@ def test_production_keeps_database_connections_and_development_does_not():
     expression = "settings.DATABASES['default']['CONN_MAX_AGE']"
     assert settings_value(expression, **PRODUCTION) == "60"
     assert settings_value(expression, DJANGO_ENV="development") == "0"
+
+
+def test_a_missing_database_url_is_a_message_not_a_traceback():
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "Set the DATABASE_URL environment variable" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_malformed_psk_key_stops_every_command_with_the_reason():
+    result = _manage("rotate_psk_keys", PSK_ENCRYPTION_KEYS="not-a-key")
+    assert result.returncode != 0
+    assert "connectivity.E002" in result.stderr
+    assert "Traceback" not in result.stderr
