@@ -127,6 +127,7 @@ def test_staff_must_enrol_an_authenticator_before_any_staff_page(client, thredd_
 
     enrol = client.get(reverse("mfa-enrol"))
     secret = enrol.context["secret"]
+    assert reverse("review-queue") not in enrol.content.decode()  # no staff links before it
     device = TOTPDevice.objects.get(user=thredd_engineer)
     assert not device.confirmed
     assert f"secret={secret}" in enrol.content.decode()  # the otpauth URI, for the app
