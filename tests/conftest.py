@@ -3,6 +3,7 @@
 import email
 import email.policy
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -250,35 +251,11 @@ def celery_worker_process(transactional_db, tmp_path, celery_broker_url):
     from thredd_onboard.celery import app
 
     queue = f"test-{os.getpid()}-{time.monotonic_ns()}"
-    environment = {
-        **os.environ,
-        "CELERY_BROKER_URL": celery_broker_url,
-        "CELERY_RESULT_BACKEND": celery_broker_url,
-        "DATABASE_URL": _database_url(settings.DATABASES["default"]),
-    }
-    log = tmp_path / "worker.log"
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "thredd_onboard",
-            "worker",
-            "-Q",
-            queue,
-            "--concurrency=1",
-            "--pool=prefork",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            f"{queue}@%h",
-        ],
-        cwd=BASE_DIR,
-        env=environment,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
+    worker = Worker(
+        queue,
+        tmp_path / "worker.log",
+        _database_url(settings.DATABASES["default"]),
+        broker_url=celery_broker_url,
     )
     saved = {k: app.conf[k] for k in ("broker_url", "result_backend", "task_always_eager")}
     app.conf.update(
@@ -286,14 +263,77 @@ def celery_worker_process(transactional_db, tmp_path, celery_broker_url):
     )
     _forget_broker_connections(app)
     try:
-        wait_until(lambda: "ready" in log.read_text(), timeout=60, message="the worker to start")
         yield queue
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        worker.stop()
         app.conf.update(saved)
         _forget_broker_connections(app)
-        sys.stdout.write(f"--- worker log ---\n{log.read_text()}")  # shown when a test fails
+
+
+class Worker:
+    """A real Celery worker process (one pool process) reading one queue."""
+
+    def __init__(
+        self, queue: str, log: Path, database_url: str, broker_url: str = REDIS_URL
+    ) -> None:
+        self.log = log
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "thredd_onboard",
+                "worker",
+                "-Q",
+                queue,
+                "--concurrency=1",
+                "--pool=prefork",
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"{log.stem}-{queue}@%h",
+            ],
+            cwd=BASE_DIR,
+            env={
+                **os.environ,
+                "CELERY_BROKER_URL": broker_url,
+                "CELERY_RESULT_BACKEND": broker_url,
+                "DATABASE_URL": database_url,
+            },
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, to kill it whole
+        )
+        wait_until(lambda: "ready" in self.output(), timeout=60, message="the worker to start")
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def pool_processes(self) -> list[int]:
+        """Return the pids of the worker's pool processes (its children)."""
+        pid = self.process.pid
+        return [
+            int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        ]
+
+    def kill_pool_process(self) -> None:
+        """SIGKILL the pool process, as the kernel's OOM killer would; the worker lives on."""
+        (child,) = self.pool_processes()
+        os.kill(child, signal.SIGKILL)
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker, main process and pool alike."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        sys.stdout.write(f"--- {self.log.name} ---\n{self.output()}")  # shown on failure
 
 
 def _forget_broker_connections(app) -> None:

@@ -4,11 +4,7 @@ import base64
 import copy
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import redis
@@ -26,7 +22,7 @@ from connectivity.models import (
 )
 from connectivity.tasks import artifact_render_task, email_send
 from tests.configgen.conftest import DATA
-from tests.conftest import BASE_DIR, REDIS_URL, _database_url, wait_until
+from tests.conftest import REDIS_URL, Worker, _database_url
 from tests.workflow.factories import request_create, request_document
 from thredd_onboard.celery import app
 
@@ -221,70 +217,6 @@ def broker_queue(monkeypatch):
     yield queue
     connection.release()
     queue.clean()
-
-
-class Worker:
-    """A real Celery worker process (one pool process) reading one queue."""
-
-    def __init__(self, queue: str, log: Path, database_url: str) -> None:
-        self.log = log
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "thredd_onboard",
-                "worker",
-                "-Q",
-                queue,
-                "--concurrency=1",
-                "--pool=prefork",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-n",
-                f"{log.stem}-{queue}@%h",
-            ],
-            cwd=BASE_DIR,
-            env={
-                **os.environ,
-                "CELERY_BROKER_URL": REDIS_URL,
-                "CELERY_RESULT_BACKEND": REDIS_URL,
-                "DATABASE_URL": database_url,
-            },
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, to kill it whole
-        )
-        wait_until(lambda: "ready" in self.output(), timeout=60, message="the worker to start")
-
-    def output(self) -> str:
-        return self.log.read_text()
-
-    def pool_processes(self) -> list[int]:
-        """Return the pids of the worker's pool processes (its children)."""
-        pid = self.process.pid
-        return [
-            int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        ]
-
-    def kill_pool_process(self) -> None:
-        """SIGKILL the pool process, as the kernel's OOM killer would; the worker lives on."""
-        (child,) = self.pool_processes()
-        os.kill(child, signal.SIGKILL)
-
-    def kill(self) -> None:
-        """SIGKILL the whole worker, main process and pool alike."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-        sys.stdout.write(f"--- {self.log.name} ---\n{self.output()}")  # shown on failure
 
 
 @pytest.fixture
