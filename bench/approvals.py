@@ -16,7 +16,6 @@ from pathlib import Path
 from django.db.models import Q
 
 from bench.stats import Summary
-from connectivity import workflow
 from connectivity.choices import RequestStatus
 from connectivity.models import (
     Artifact,
@@ -26,6 +25,7 @@ from connectivity.models import (
     SubnetConfirmation,
     User,
 )
+from connectivity.services import workflow
 from thredd_onboard.celery import app
 
 SEQUENTIAL = 50
@@ -117,7 +117,9 @@ def _wait_until_ready(requests: list[ConnectivityRequest]) -> None:
 
 def _approve(request: ConnectivityRequest) -> None:
     engineer = User.objects.get(pk=request.assigned_to_id)  # a fresh user: no stale caches
-    workflow.request_approve(request=request, actor=engineer, comment="Approved (benchmark).")
+    workflow.request_transition(
+        "approve", request=request, actor=engineer, comment="Approved (benchmark)."
+    )
 
 
 def measure_approvals() -> ApprovalResult:

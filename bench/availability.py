@@ -16,9 +16,9 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from bench.stats import Summary
-from connectivity.availability import PRIVATE_BLOCKS, subnet_is_taken
 from connectivity.choices import Environment
 from connectivity.models import Allocation
+from connectivity.selectors.availability import PRIVATE_BLOCKS, subnet_is_taken
 
 SAMPLES_WITH_INDEX = 400
 SAMPLES_WITHOUT_INDEX = 60

@@ -16,9 +16,8 @@ from connectivity.choices import ConnectionType, Environment, RequestStatus
 from connectivity.configgen.context import ThreddSide
 from connectivity.configgen.render import render_all, render_target, request_contexts
 from connectivity.configgen.values import TunnelValues
-from connectivity.document import request_to_document
 from connectivity.models import ConnectivityRequest, ThreddSettings
-from connectivity.review import with_answers
+from connectivity.selectors.requests import request_to_document
 
 ROUNDS = 30
 
@@ -34,14 +33,17 @@ class RenderingResult:
 
 
 def _two_site_production_request() -> ConnectivityRequest:
-    return with_answers(
-        ConnectivityRequest.objects.annotate(site_total=Count("sites")).filter(
+    return (
+        ConnectivityRequest.objects.annotate(site_total=Count("sites"))
+        .filter(
             environment=Environment.PRODUCTION,
             connection_type=ConnectionType.IPSEC_VPN,
             status=RequestStatus.ACTIVE,
             site_total=2,
         )
-    ).first()
+        .with_answers()
+        .first()
+    )
 
 
 def measure_rendering() -> RenderingResult:
@@ -66,7 +68,7 @@ def measure_rendering() -> RenderingResult:
         request_reference=request.reference,
         generated_at=request.updated_at,
         tunnel_values=tunnel_values,
-    )
+    ).values()
     targets = [(context, file.target_key) for context in contexts for file in render_all(context)]
     targets = list(dict.fromkeys(targets))  # a target with several files renders once
     per_target: dict[str, list[float]] = defaultdict(list)

@@ -13,7 +13,7 @@ from bench.approvals import ApprovalResult
 from bench.availability import AvailabilityResult
 from bench.pages import CONNECTIONS, PageResult
 from bench.rendering import RenderingResult
-from connectivity.scale import ScaleReport
+from connectivity.management.scale import ScaleReport
 
 AVAILABILITY_MS = 1.0
 AVAILABILITY_RATIO = 50

@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.availability import measure_availability
     from bench.pages import Gunicorn, benchmark_pages, measure_pages, profile
     from bench.rendering import measure_rendering
-    from connectivity.scale import seed_scale
+    from connectivity.management.scale import seed_scale
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)

@@ -130,7 +130,7 @@ class AllocationAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    """The audit log, read-only: entries are only ever added, by `connectivity.audit`."""
+    """The audit log, read-only: entries are only ever added, by `services.audit`."""
 
     list_display = ["created_at", "action", "actor_email", "organisation", "object_reference"]
     list_filter = ["action", "organisation"]

@@ -6,10 +6,9 @@ class ConnectivityConfig(AppConfig):
 
     name = "connectivity"
     verbose_name = "Connectivity"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from connectivity import checks  # noqa: F401 - registers the system checks
-        from connectivity.audit import audit_signals_connect
+        from connectivity.services.audit import audit_signals_connect
 
         audit_signals_connect()

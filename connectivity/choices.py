@@ -61,6 +61,51 @@ class RequestStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+# Status groups: which moves, pages and files each status allows. The workflow, the queue and
+# the pages all read these, so a status changes its meaning in one place.
+
+# The client may change the answers.
+EDITABLE_STATUSES = frozenset({RequestStatus.DRAFT, RequestStatus.CHANGES_REQUESTED})
+# Thredd has not decided yet, so the client may still withdraw.
+OPEN_STATUSES = frozenset(
+    {
+        RequestStatus.DRAFT,
+        RequestStatus.SUBMITTED,
+        RequestStatus.IN_REVIEW,
+        RequestStatus.CHANGES_REQUESTED,
+    }
+)
+# The request moves no more.
+FINAL_STATUSES = frozenset({RequestStatus.REJECTED, RequestStatus.WITHDRAWN})
+# Someone is waiting: Thredd (submitted, in review, approved but not live) or the client
+# (changes requested). The review queue lists these by default.
+WAITING_STATUSES = (
+    RequestStatus.SUBMITTED,
+    RequestStatus.IN_REVIEW,
+    RequestStatus.CHANGES_REQUESTED,
+    RequestStatus.APPROVED,
+)
+# Thredd approved the answers: subnets are allocated and the files may be downloaded.
+DOWNLOADABLE_STATUSES = frozenset({RequestStatus.APPROVED, RequestStatus.ACTIVE})
+
+
 class Severity(models.TextChoices):
     ERROR = "error", "Error"
     WARNING = "warning", "Warning"
+
+
+def choice_label(
+    choices: type[models.Choices], value: object, *, missing: str = "not chosen"
+) -> str:
+    """Return the label of `value` among `choices`, or `missing` when it is not one of them."""
+    return choices(value).label if value in choices.values else missing
+
+
+def service_labels(values) -> tuple[str, ...]:
+    """Return the labels of the services in `values`, in Thredd's order of services."""
+    return tuple(Service(value).label for value in Service.values if value in values)
+
+
+def services_label(values) -> str:
+    """Return services in plain words, such as "Web Services and EHI"."""
+    return " and ".join(service_labels(values))

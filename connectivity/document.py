@@ -4,7 +4,7 @@ One JSON shape describes a request everywhere (the validate command, imports and
 test fixtures), so parsing and dumping are driven by the dataclasses below: each field's
 type says what JSON it takes, and an `Annotated` finding code says which rule judges it.
 
-Parsing only checks shapes; `rules.py` judges the contents, which are kept as the raw
+Parsing only checks shapes; `rules` judges the contents, which are kept as the raw
 strings and numbers the client sent. A value of the wrong JSON type is reported with the code
 of the rule for that field (a number where a subnet belongs is `subnet_invalid`). Two codes
 are added to REFERENCE §2's list, and only these two:
@@ -12,22 +12,18 @@ are added to REFERENCE §2's list, and only these two:
 - `value_invalid`: a value that no rule's own code describes, such as an object where a list
   belongs or a service name Thredd does not offer;
 - `document_invalid`: the text is not JSON, or its top level is not a JSON object.
+
+No database here: `selectors.request_to_document` dumps a stored request into a document, and
+`services.drafts.document_load` stores one.
 """
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from functools import cache
 from types import NoneType, UnionType
-from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
-from django.db import transaction
-
-from connectivity.choices import ContactRole, IkeVersion, Routing
 from connectivity.findings import Finding, error
-
-if TYPE_CHECKING:
-    from connectivity.models import ConnectivityRequest, Organisation, User
 
 VALUE_INVALID = "value_invalid"
 DOCUMENT_INVALID = "document_invalid"
@@ -307,223 +303,3 @@ __all__ = [
     "parse_json",
     "to_dict",
 ]
-
-
-# --- Between the document and the database -------------------------------------------------
-# The models store a draft as typed: blank text is "not answered yet" and becomes None here,
-# so the rules ask for it rather than call it wrong.
-
-_TUNNEL_LISTS = (
-    "phase1_encryption",
-    "phase1_integrity",
-    "phase1_dh_groups",
-    "phase2_encryption",
-    "phase2_integrity",
-    "phase2_dh_groups",
-)
-_TUNNEL_NUMBERS = ("phase1_lifetime", "phase2_lifetime")
-
-
-def _answer(value: object) -> object:
-    return None if value in ("", None) else value
-
-
-def _text(value: object) -> str | None:
-    return None if value in ("", None) else str(value)
-
-
-def request_to_document(request: "ConnectivityRequest") -> RequestDocument:
-    """Return the request document of a stored request (the dump of REFERENCE §3)."""
-    from connectivity.choices import ConnectionType
-
-    sites = []
-    for site in request.sites.all():
-        vpns = tuple(
-            Vpn(
-                services=tuple(vpn.services),
-                peer_ip=_text(vpn.peer_ip),
-                device=Device(
-                    vendor=_text(vpn.device_vendor),
-                    platform=_text(vpn.device_platform),
-                    software=_text(vpn.device_software),
-                )
-                if vpn.device_vendor or vpn.device_platform or vpn.device_software
-                else None,
-                ike_version=vpn.ike_version,
-                tunnels=tuple(
-                    Tunnel(
-                        inside_cidr=_text(tunnel.inside_cidr),
-                        psk=_text(tunnel.psk),
-                        **{name: tuple(getattr(tunnel, name)) or None for name in _TUNNEL_LISTS},
-                        **{name: getattr(tunnel, name) for name in _TUNNEL_NUMBERS},
-                    )
-                    for tunnel in vpn.tunnels.all()
-                ),
-            )
-            for vpn in site.vpns.all()
-        )
-        is_tgw = request.connection_type == ConnectionType.AWS_TGW
-        sites.append(
-            Site(
-                name=_text(site.name),
-                routing=_text(site.routing),
-                bgp=Bgp(asn=site.bgp_asn, justification=_text(site.bgp_justification))
-                if site.routing == Routing.BGP
-                else None,
-                vpns=vpns,
-                attachments=tuple(
-                    Attachment(services=tuple(attachment.services))
-                    for attachment in site.attachments.all()
-                ),
-                tgw=Tgw(
-                    tgw_id=_text(site.tgw_id),
-                    aws_account_id=_text(site.aws_account_id),
-                    region=_text(site.aws_region),
-                )
-                if is_tgw
-                else None,
-                subnets=tuple(
-                    SubnetEntry(cidr=_text(subnet.network), purpose=_text(subnet.purpose))
-                    for subnet in site.subnets.all()
-                ),
-            )
-        )
-    mtls = getattr(request, "mtls", None) if request.connection_type == "mtls" else None
-    return RequestDocument(
-        environment=request.environment,
-        connection_type=request.connection_type,
-        services=tuple(request.services),
-        contacts=tuple(
-            Contact(
-                name=_text(contact.name),
-                email=_text(contact.email),
-                phone=_text(contact.phone),
-                role=_text(contact.role),
-            )
-            for contact in request.contacts.all()
-        ),
-        sites=tuple(sites),
-        mtls=Mtls(csr_pem=_text(mtls.csr_pem), ehi_endpoint_url=_text(mtls.ehi_endpoint_url))
-        if mtls is not None
-        else None,
-    )
-
-
-@transaction.atomic
-def document_load(
-    doc: RequestDocument,
-    *,
-    organisation: "Organisation",
-    created_by: "User | None",
-    amends: "ConnectivityRequest | None" = None,
-) -> "ConnectivityRequest":
-    """Store `doc` as a new Draft request of `organisation` and return it.
-
-    Every row is `full_clean`ed, so a value the database cannot hold (a subnet that is not a
-    network, an over-long name) raises `ValidationError` and nothing is stored.
-    """
-    from connectivity import models
-
-    request = _stored(
-        models.ConnectivityRequest(
-            organisation=organisation,
-            environment=doc.environment or "",
-            connection_type=doc.connection_type or "",
-            services=list(doc.services),
-            created_by=created_by,
-            amends=amends,
-        )
-    )
-    contacts_load(request=request, contacts=doc.contacts)
-    for position, site in enumerate(doc.sites):
-        _load_site(site, request=request, position=position)
-    if doc.mtls is not None:
-        _stored(
-            models.MtlsDetails(
-                request=request,
-                csr_pem=doc.mtls.csr_pem or "",
-                ehi_endpoint_url=doc.mtls.ehi_endpoint_url or "",
-            )
-        )
-    return request
-
-
-def contacts_load(*, request: "ConnectivityRequest", contacts: Sequence[Contact]) -> None:
-    """Store `contacts` as the contacts of `request`, in the order given."""
-    from connectivity import models
-
-    for position, contact in enumerate(contacts):
-        _stored(
-            models.Contact(
-                request=request,
-                position=position,
-                name=contact.name or "",
-                email=contact.email or "",
-                phone=contact.phone or "",
-                role=contact.role or ContactRole.TECHNICAL,
-            )
-        )
-
-
-def _load_site(site: Site, *, request: "ConnectivityRequest", position: int) -> None:
-    from connectivity import models
-
-    stored_site = _stored(
-        models.Site(
-            request=request,
-            position=position,
-            name=site.name or "",
-            routing=site.routing or Routing.STATIC,
-            bgp_asn=site.bgp.asn if site.bgp else None,
-            bgp_justification=(site.bgp.justification or "") if site.bgp else "",
-            tgw_id=(site.tgw.tgw_id or "") if site.tgw else "",
-            aws_account_id=(site.tgw.aws_account_id or "") if site.tgw else "",
-            aws_region=(site.tgw.region or "") if site.tgw else "",
-        )
-    )
-    for vpn_position, vpn in enumerate(site.vpns):
-        device = vpn.device or Device()
-        stored_vpn = _stored(
-            models.Vpn(
-                site=stored_site,
-                position=vpn_position,
-                services=list(vpn.services),
-                peer_ip=vpn.peer_ip,
-                device_vendor=device.vendor or "",
-                device_platform=device.platform or "",
-                device_software=device.software or "",
-                ike_version=vpn.ike_version or IkeVersion.IKEV2,
-            )
-        )
-        for number, tunnel in enumerate(vpn.tunnels, start=1):
-            _stored(
-                models.Tunnel(
-                    vpn=stored_vpn,
-                    number=number,
-                    inside_cidr=tunnel.inside_cidr,
-                    psk=tunnel.psk,
-                    **{name: list(getattr(tunnel, name) or ()) for name in _TUNNEL_LISTS},
-                    **{name: getattr(tunnel, name) for name in _TUNNEL_NUMBERS},
-                )
-            )
-    for attachment_position, attachment in enumerate(site.attachments):
-        _stored(
-            models.Attachment(
-                site=stored_site, position=attachment_position, services=list(attachment.services)
-            )
-        )
-    for subnet_position, subnet in enumerate(site.subnets):
-        _stored(
-            models.Subnet(
-                site=stored_site,
-                position=subnet_position,
-                network=subnet.cidr,
-                purpose=subnet.purpose or "",
-            )
-        )
-
-
-def _stored(instance):
-    instance.full_clean()
-    instance.save()
-    return instance

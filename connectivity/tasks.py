@@ -1,10 +1,22 @@
-"""Celery tasks: thin adapters that take ids, call a service and retry on failure."""
+"""Celery tasks: thin adapters that take ids, call a service and retry on failure.
+
+Each imports its service inside its body: the services queue these tasks after commit, so
+the tasks cannot import the services at module level without an import circle, and a
+worker loads the service only when it runs the task.
+"""
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, connection
 
-from connectivity import artifacts, notifications
 from connectivity.models import Organisation
+
+
+class MailDeferred(Exception):
+    """Say that the mail server could not take an email now: it stays pending for a retry.
+
+    `services.notifications` raises it; it lives here because the task's retry policy names
+    it when the module loads.
+    """
 
 
 @shared_task(name="connectivity.worker_health")
@@ -22,7 +34,7 @@ def worker_health() -> dict[str, object]:
 
 @shared_task(
     name="connectivity.email_send",
-    autoretry_for=(notifications.MailDeferred,),
+    autoretry_for=(MailDeferred,),
     # A few quick retries (10 s, 20 s, 40 s) ride out a mail server restart; after them
     # the sweep takes over, once a minute, so a long outage delays mail but loses none.
     max_retries=3,
@@ -32,12 +44,16 @@ def worker_health() -> dict[str, object]:
 )
 def email_send(email_id: int) -> str | None:
     """Deliver one outbox email, retrying with backoff while the mail server is away."""
+    from connectivity.services import notifications
+
     return notifications.outbound_email_send(email_id=email_id)
 
 
 @shared_task(name="connectivity.email_sweep")
 def email_sweep() -> int:
     """Hand out again every outbox email still pending after its retries; return how many."""
+    from connectivity.services import notifications
+
     due = notifications.outbox_due()
     for email_id in due:
         email_send.delay(email_id)
@@ -57,12 +73,16 @@ def email_sweep() -> int:
 )
 def artifact_render_task(artifact_id: int) -> str:
     """Render one configuration artifact and store it; return its status."""
+    from connectivity.services import artifacts
+
     return artifacts.artifact_render(artifact_id=artifact_id).status
 
 
 @shared_task(name="connectivity.artifact_sweep")
 def artifact_sweep() -> int:
     """Hand out again every artifact still pending after a render's time; return how many."""
+    from connectivity.services import artifacts
+
     due = artifacts.artifacts_due()
     for artifact_id in due:
         artifact_render_task.delay(artifact_id)

@@ -8,7 +8,13 @@ text is escaped: site names and subnets are the client's own words.
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from connectivity.choices import ConnectionType, Environment, Service, SubnetPurpose
+from connectivity.choices import (
+    ConnectionType,
+    Environment,
+    SubnetPurpose,
+    choice_label,
+    service_labels,
+)
 from connectivity.document import Site
 
 WIDTH = 760
@@ -16,10 +22,6 @@ ROW = 64
 BOX_HEIGHT = 48
 MARGIN = 16
 COLUMNS = {"subnets": (16, 210), "carriers": (290, 240), "thredd": (610, 134)}
-
-
-def _label(choices, value: str | None) -> str:
-    return choices(value).label if value in choices.values else "purpose not chosen"
 
 
 def _box(x: int, y: int, width: int, lines: list[str], css: str) -> str:
@@ -56,12 +58,7 @@ def site_topology_svg(
     tx, tw = COLUMNS["thredd"]
     thredd_y = height // 2 - BOX_HEIGHT // 2
     for position, carrier in enumerate(carriers):
-        lines = [
-            f"{noun} {position + 1}: "
-            + ", ".join(
-                Service(service).label for service in Service.values if service in carrier.services
-            )
-        ]
+        lines = [f"{noun} {position + 1}: " + ", ".join(service_labels(carrier.services))]
         peer = getattr(carrier, "peer_ip", None)
         if peer:
             lines.append(f"peer {peer}")
@@ -71,7 +68,10 @@ def site_topology_svg(
                 parts.append(_line(sx + sw, centre(subnet_position), cx, centre(position)))
         parts.append(_box(cx, centre(position) - BOX_HEIGHT // 2, cw, lines, "topology-carrier"))
     for position, subnet in enumerate(site.subnets):
-        lines = [subnet.cidr or "subnet not entered", _label(SubnetPurpose, subnet.purpose)]
+        lines = [
+            subnet.cidr or "subnet not entered",
+            choice_label(SubnetPurpose, subnet.purpose, missing="purpose not chosen"),
+        ]
         parts.append(_box(sx, centre(position) - BOX_HEIGHT // 2, sw, lines, "topology-subnet"))
     parts.append(
         _box(tx, thredd_y, tw, ["Thredd", Environment(environment).label], "topology-thredd")

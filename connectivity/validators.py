@@ -1,6 +1,6 @@
 """Parse and check single values, raising Django `ValidationError`s whose code is the finding code.
 
-Model fields, form fields and `rules.py` all use these, so each value is judged, and each
+Model fields, form fields and `rules` all use these, so each value is judged, and each
 "did you mean" suggestion made, in exactly one place.
 """
 

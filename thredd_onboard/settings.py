@@ -15,26 +15,26 @@ from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+ENV = environ.Env()
 if (BASE_DIR / ".env").is_file():
-    env.read_env(BASE_DIR / ".env", overwrite=False)
+    ENV.read_env(BASE_DIR / ".env", overwrite=False)
 
-DJANGO_ENV = env.str("DJANGO_ENV", default="development")
+DJANGO_ENV = ENV.str("DJANGO_ENV", default="development")
 PRODUCTION = DJANGO_ENV == "production"
 
 # A development key is fine off production; production refuses to start without a real one.
 SECRET_KEY = (
-    env.str("DJANGO_SECRET_KEY")
+    ENV.str("DJANGO_SECRET_KEY")
     if PRODUCTION
-    else env.str("DJANGO_SECRET_KEY", default="dev-only-not-secret-thredd-onboard")
+    else ENV.str("DJANGO_SECRET_KEY", default="dev-only-not-secret-thredd-onboard")
 )
-DEBUG = env.bool("DJANGO_DEBUG", default=False)
-ALLOWED_HOSTS = env.list(
+DEBUG = ENV.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = ENV.list(
     "DJANGO_ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
 )
-CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_TRUSTED_ORIGINS = ENV.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # The address the portal is reached at, used for links in email.
-PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+PORTAL_BASE_URL = ENV.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -63,7 +63,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Who did what from where, for the audit log; then staff must prove a second factor.
-    "connectivity.audit.AuditMiddleware",
+    "connectivity.services.audit.AuditMiddleware",
     "connectivity.mfa.StaffVerifiedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -91,16 +91,16 @@ TEMPLATES = [
 
 # PostgreSQL only: the allocation rules rely on its cidr type and exclusion constraints.
 # With no DATABASE_URL the `make` targets start an embedded server and set it for us.
-DATABASES = {"default": env.db_url("DATABASE_URL")}
+DATABASES = {"default": ENV.db_url("DATABASE_URL")}
 # A Unix-socket directory arrives percent-encoded in the URL's host part.
 DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
 # Production keeps each worker's connection for a minute (checked before reuse) rather than
 # opening one per request; elsewhere connections close after each request.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int(
+DATABASES["default"]["CONN_MAX_AGE"] = ENV.int(
     "DATABASE_CONN_MAX_AGE", default=60 if PRODUCTION else 0
 )
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"]["TEST"] = {"NAME": env.str("DATABASE_TEST_NAME", default=None)}
+DATABASES["default"]["TEST"] = {"NAME": ENV.str("DATABASE_TEST_NAME", default=None)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "connectivity.User"
@@ -150,25 +150,25 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Mail: SMTP when EMAIL_HOST is given, else printed to the console (the embedded default).
 # (Django 6.1's MAILERS replaces the EMAIL_* settings, so the host is kept in a plain name.)
 # Production must name its SMTP server: a portal that silently prints its mail tells nobody.
-smtp_host = env.str("EMAIL_HOST") if PRODUCTION else env.str("EMAIL_HOST", default="")
-DEFAULT_FROM_EMAIL = env.str(
+SMTP_HOST = ENV.str("EMAIL_HOST") if PRODUCTION else ENV.str("EMAIL_HOST", default="")
+DEFAULT_FROM_EMAIL = ENV.str(
     "DEFAULT_FROM_EMAIL", default="Thredd Connectivity <connectivity@thredd.example>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The staff team told of every new submission.
-THREDD_TEAM_EMAIL = env.str("THREDD_TEAM_EMAIL", default="network-onboarding@thredd.example")
-if smtp_host:
+THREDD_TEAM_EMAIL = ENV.str("THREDD_TEAM_EMAIL", default="network-onboarding@thredd.example")
+if SMTP_HOST:
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": smtp_host,
-                "port": env.int("EMAIL_PORT", default=25),
-                "username": env.str("EMAIL_HOST_USER", default="") or None,
-                "password": env.str("EMAIL_HOST_PASSWORD", default="") or None,
-                "use_tls": env.bool("EMAIL_USE_TLS", default=False),
+                "host": SMTP_HOST,
+                "port": ENV.int("EMAIL_PORT", default=25),
+                "username": ENV.str("EMAIL_HOST_USER", default="") or None,
+                "password": ENV.str("EMAIL_HOST_PASSWORD", default="") or None,
+                "use_tls": ENV.bool("EMAIL_USE_TLS", default=False),
                 # A hung mail server must never hold a worker for long.
-                "timeout": env.int("EMAIL_TIMEOUT", default=10),
+                "timeout": ENV.int("EMAIL_TIMEOUT", default=10),
             },
         }
     }
@@ -176,9 +176,9 @@ else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 
 # Celery: with no broker, tasks run in-process (after commit, as everywhere else).
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_BROKER_URL = ENV.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
+CELERY_RESULT_BACKEND = ENV.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -186,8 +186,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
+CELERY_TASK_SOFT_TIME_LIMIT = ENV.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
+CELERY_TASK_TIME_LIMIT = ENV.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600, "socket_connect_timeout": 2}
 # Publishing happens after commit, in the web request: with Redis down, give up within about
@@ -208,7 +208,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": ENV.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
@@ -236,7 +236,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 15 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 if PRODUCTION:
-    SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_SSL_REDIRECT = ENV.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31_536_000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -254,13 +254,13 @@ if PRODUCTION:
 AXES_FAILURE_LIMIT = 10
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_USERNAME_CALLABLE = "connectivity.audit.sign_in_name"
-AXES_CLIENT_IP_CALLABLE = "connectivity.audit.client_ip"
+AXES_USERNAME_CALLABLE = "connectivity.services.audit.sign_in_name"
+AXES_CLIENT_IP_CALLABLE = "connectivity.services.audit.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind a load balancer, the number of proxies that append to X-Forwarded-For: the
 # client's address is read that many entries from the right, never from what it sent.
-TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_COUNT = ENV.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 
 # Thredd staff sign in with a second factor (TOTP, django-otp) before any staff page.
 OTP_TOTP_ISSUER = "Thredd Connectivity"
@@ -274,9 +274,9 @@ WHITENOISE_AUTOREFRESH = not PRODUCTION
 # README says how to make one. Off production a fixed development key is used.
 DEVELOPMENT_PSK_KEY = "ZGV2LW9ubHktcHNrLWtleS1ub3Qtc2VjcmV0LTAwMDA="
 PSK_ENCRYPTION_KEYS = (
-    env.list("PSK_ENCRYPTION_KEYS")
+    ENV.list("PSK_ENCRYPTION_KEYS")
     if PRODUCTION
-    else env.list("PSK_ENCRYPTION_KEYS", default=[DEVELOPMENT_PSK_KEY])
+    else ENV.list("PSK_ENCRYPTION_KEYS", default=[DEVELOPMENT_PSK_KEY])
 )
 
 # Celery beat: re-send outbox emails still pending (the mail server was away), and hand out

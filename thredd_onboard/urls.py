@@ -48,7 +48,7 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("audit/", audit.AuditLogView.as_view(), name="audit-log"),
-    path("review/", include("connectivity.staff_urls")),
-    path("requests/<str:reference>/files/", include("connectivity.artifact_urls")),
-    path("", include("connectivity.urls")),
+    path("review/", include("connectivity.urls.staff")),
+    path("requests/<str:reference>/files/", include("connectivity.urls.files")),
+    path("", include("connectivity.urls.client")),
 ]

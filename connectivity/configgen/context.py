@@ -19,8 +19,15 @@ from urllib.parse import urlsplit
 from cryptography import x509
 
 from connectivity import constants as limits
-from connectivity.choices import ConnectionType, Environment, IkeVersion, Routing, Service
-from connectivity.configgen.catalogue import find_platform
+from connectivity.catalogue import find_platform
+from connectivity.choices import (
+    ConnectionType,
+    Environment,
+    IkeVersion,
+    Routing,
+    Service,
+    service_labels,
+)
 from connectivity.configgen.keywords import AEAD_ENCRYPTION
 from connectivity.configgen.targets import target_for_device
 from connectivity.configgen.values import TunnelValues
@@ -287,7 +294,7 @@ def build_context(
             attachments=tuple(
                 AttachmentContext(
                     number=number,
-                    service_labels=_labels(attachment.services),
+                    service_labels=service_labels(attachment.services),
                     routes=_routes(thredd, attachment.services),
                 )
                 for number, attachment in enumerate(site.attachments, start=1)
@@ -341,7 +348,7 @@ def build_context(
     context_vpn = VpnContext(
         number=vpn_index + 1,
         services=vpn.services,
-        service_labels=_labels(vpn.services),
+        service_labels=service_labels(vpn.services),
         client_outside_ip=vpn.peer_ip,
         device_vendor=platform.vendor_label,
         device_platform=platform.label,
@@ -370,10 +377,6 @@ def _pick(items: Sequence, index: int | None, noun: str):
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-def _labels(services: Sequence[str]) -> tuple[str, ...]:
-    return tuple(Service(service).label for service in Service.values if service in services)
 
 
 def _routes(thredd: ThreddSide, services: Sequence[str]) -> tuple[Network, ...]:
@@ -452,7 +455,7 @@ def _mtls(doc: RequestDocument, thredd: ThreddSide) -> MtlsContext:
         endpoint_host=parts.hostname,
         endpoint_port=parts.port or MTLS_DEFAULT_PORT,
         endpoint_path=parts.path,
-        service_labels=_labels(doc.services),
+        service_labels=service_labels(doc.services),
     )
 
 

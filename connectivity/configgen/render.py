@@ -63,15 +63,14 @@ def _kind_of(context: ConfigContext) -> str:
     return Kind.TGW if context.tgw is not None else Kind.MTLS
 
 
-def _check_fits(target: Target, context: ConfigContext, *, kind: str) -> None:
-    if _kind_of(context) != kind:
-        raise RenderError(f"{target.label} needs a {kind} context, not a {_kind_of(context)} one.")
-    if kind != Kind.VPN:
-        return
-    if context.vpn.ikev1 and not target.supports_ikev1:
-        raise RenderError(f"{target.label} is offered with IKEv2 only.")
-    if context.vpn.bgp is not None and not target.supports_bgp:
-        raise RenderError(f"{target.label} cannot run BGP over the tunnel.")
+def _check_fits(target: Target, context: ConfigContext) -> None:
+    reason = target.misfit(
+        kind=_kind_of(context),
+        ikev1=context.vpn is not None and context.vpn.ikev1,
+        bgp=context.vpn is not None and context.vpn.bgp is not None,
+    )
+    if reason:
+        raise RenderError(reason)
 
 
 def render_target(target_key: str, context: ConfigContext) -> tuple[RenderedFile, ...]:
@@ -81,8 +80,7 @@ def render_target(target_key: str, context: ConfigContext) -> tuple[RenderedFile
     context (IKEv1 or BGP where the device has none) or a template needs a missing value.
     """
     target = get_target(target_key)
-    kind = Kind.VPN if target.kind == Kind.THREDD_SIDE else target.kind
-    _check_fits(target, context, kind=kind)
+    _check_fits(target, context)
     return tuple(_render_file(target, file, context) for file in target.files)
 
 
@@ -128,12 +126,31 @@ def render_all(context: ConfigContext) -> tuple[RenderedFile, ...]:
     kind = _kind_of(context)
     files: list[RenderedFile] = []
     for target in targets_of_kind(kind):
-        try:
-            _check_fits(target, context, kind=kind)
-        except RenderError:
-            continue
-        files += render_target(target.key, context)
+        if target.fits(
+            kind=kind,
+            ikev1=context.vpn is not None and context.vpn.ikev1,
+            bgp=context.vpn is not None and context.vpn.bgp is not None,
+        ):
+            files += render_target(target.key, context)
     return tuple(files)
+
+
+# Which context of a request: (site index, VPN index) for a VPN, (site index, None) for a TGW
+# site, (None, None) for an mTLS request.
+ContextKey = tuple[int | None, int | None]
+
+
+def context_keys(doc: RequestDocument) -> list[ContextKey]:
+    """Return the key of every context of `doc`: one per VPN, per TGW site, or one for mTLS."""
+    if doc.connection_type == ConnectionType.MTLS:
+        return [(None, None)]
+    if doc.connection_type == ConnectionType.AWS_TGW:
+        return [(index, None) for index in range(len(doc.sites))]
+    return [
+        (site_index, vpn_index)
+        for site_index, site in enumerate(doc.sites)
+        for vpn_index in range(len(site.vpns))
+    ]
 
 
 def request_contexts(
@@ -142,56 +159,24 @@ def request_contexts(
     thredd: ThreddSide,
     request_reference: str,
     generated_at: datetime,
-    tunnel_values: Mapping[tuple[int, int], Sequence[TunnelValues]],
-) -> list[ConfigContext]:
-    """Return the contexts of a whole request: one per VPN, per TGW site, or one for mTLS."""
-    common = {
-        "thredd": thredd,
-        "request_reference": request_reference,
-        "generated_at": generated_at,
-    }
-    if doc.connection_type == ConnectionType.MTLS:
-        return [build_context(doc, **common)]
-    if doc.connection_type == ConnectionType.AWS_TGW:
-        return [build_context(doc, site_index=index, **common) for index in range(len(doc.sites))]
-    return [
-        build_context(
+    tunnel_values: Mapping[ContextKey, Sequence[TunnelValues]],
+    keys: Sequence[ContextKey] | None = None,
+) -> dict[ContextKey, ConfigContext]:
+    """Return the contexts of a request, by key: all of them, or only those of `keys`.
+
+    The one way a request becomes contexts: the approved files (`services.artifacts`), the
+    previews of `render_config` and the benchmark all come through here. `tunnel_values`
+    holds each VPN's approved (or previewed) PSKs and inside /30s.
+    """
+    return {
+        (site_index, vpn_index): build_context(
             doc,
+            thredd=thredd,
+            request_reference=request_reference,
+            generated_at=generated_at,
             site_index=site_index,
             vpn_index=vpn_index,
-            tunnel_values=tunnel_values[site_index, vpn_index],
-            **common,
+            tunnel_values=tunnel_values.get((site_index, vpn_index), ()),
         )
-        for site_index, site in enumerate(doc.sites)
-        for vpn_index in range(len(site.vpns))
-    ]
-
-
-def render_request(
-    doc: RequestDocument,
-    *,
-    thredd: ThreddSide,
-    request_reference: str,
-    generated_at: datetime,
-    tunnel_values: Mapping[tuple[int, int], Sequence[TunnelValues]],
-) -> tuple[RenderedFile, ...]:
-    """Render the files a client receives for an approved request.
-
-    Each VPN gets the target of the device the client chose; a TGW site gets CloudFormation
-    and Terraform; an mTLS request the endpoint bundle. Thredd's own files are separate
-    (`render_thredd_side`).
-    """
-    files: list[RenderedFile] = []
-    for context in request_contexts(
-        doc,
-        thredd=thredd,
-        request_reference=request_reference,
-        generated_at=generated_at,
-        tunnel_values=tunnel_values,
-    ):
-        if context.vpn is None:
-            for target in targets_of_kind(_kind_of(context)):
-                files += render_target(target.key, context)
-            continue
-        files += render_target(context.vpn.device_target, context)
-    return tuple(files)
+        for site_index, vpn_index in (context_keys(doc) if keys is None else keys)
+    }

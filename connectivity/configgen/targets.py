@@ -8,11 +8,13 @@ comment mark of that syntax and the keyword table of `keywords`.
 
 from dataclasses import dataclass
 
-from connectivity.configgen.catalogue import CATALOGUE, Platform, find_platform
+from connectivity.catalogue import CATALOGUE, Platform, find_platform
 
 # Raise when a template changes what it renders: the version is printed in every header, so a
 # client's file says which template made it.
 TEMPLATE_VERSION = "2"
+# The target of a device whose platform the catalogue no longer has.
+GENERIC_TARGET = "text"
 
 
 class Kind:
@@ -51,6 +53,27 @@ class Target:
     @property
     def supports_bgp(self) -> bool:
         return self.platform.supports_bgp if self.platform else False
+
+    def misfit(self, *, kind: str, ikev1: bool = False, bgp: bool = False) -> str:
+        """Say why this target cannot configure a `kind` connection; "" when it can.
+
+        The one judge of fit: rendering refuses with this reason, and the request page
+        offers only the devices it finds nothing against. Thredd's side mirrors a VPN.
+        """
+        serves = Kind.VPN if self.kind == Kind.THREDD_SIDE else self.kind
+        if serves != kind:
+            return f"{self.label} needs a {serves} context, not a {kind} one."
+        if kind != Kind.VPN:
+            return ""
+        if ikev1 and not self.supports_ikev1:
+            return f"{self.label} is offered with IKEv2 only."
+        if bgp and not self.supports_bgp:
+            return f"{self.label} cannot run BGP over the tunnel."
+        return ""
+
+    def fits(self, *, kind: str, ikev1: bool = False, bgp: bool = False) -> bool:
+        """Say whether this target can configure a `kind` connection with IKEv1 or BGP."""
+        return not self.misfit(kind=kind, ikev1=ikev1, bgp=bgp)
 
 
 def _device(key: str, keywords: str, *files: TargetFile) -> Target:
@@ -143,3 +166,19 @@ def target_for_device(vendor: str, platform: str) -> Target | None:
 def targets_of_kind(kind: str) -> tuple[Target, ...]:
     """Return every target of `kind`, in catalogue order."""
     return tuple(target for target in TARGETS if target.kind == kind)
+
+
+def device_target(vendor: str, platform: str) -> Target:
+    """Return the target of the device a client chose; a platform that left the catalogue
+    still gets every parameter, in plain text."""
+    return target_for_device(vendor, platform) or get_target(GENERIC_TARGET)
+
+
+def other_device_targets(*, vendor: str, platform: str, ikev1: bool, bgp: bool) -> list[Target]:
+    """Return the device targets, other than the client's own, that can configure its VPN."""
+    chosen = device_target(vendor, platform).key
+    return [
+        target
+        for target in targets_of_kind(Kind.VPN)
+        if target.key != chosen and target.fits(kind=Kind.VPN, ikev1=ikev1, bgp=bgp)
+    ]

@@ -36,22 +36,59 @@ def generate_psk(length: int = GENERATED_PSK_LENGTH) -> str:
     return first + "".join(secrets.choice(PSK_ALPHABET) for _ in range(length - 1))
 
 
-def next_inside_cidrs(
-    used: Collection[IPv4Network | str], count: int = 1
-) -> tuple[IPv4Network, ...]:
-    """Return the `count` lowest /30s of 169.254.0.0/16 that are neither used nor reserved.
+# Every /30 of the inside range, lowest first: the order tunnels are given them in.
+_INSIDE_CANDIDATES = tuple(limits.INSIDE_CIDR_RANGE.subnets(new_prefix=limits.INSIDE_CIDR_PREFIX))
 
-    `used` is every inside CIDR already taken on one Thredd gateway. Raises ValueError when
-    the range is exhausted (16,377 tunnels on one gateway).
+
+class InsideCidrTaken(ValueError):
+    """A /30 the client chose is already used by another tunnel on its Thredd gateway."""
+
+    def __init__(self, *, site_index: int, vpn_index: int, number: int, network: str) -> None:
+        super().__init__(
+            f"Tunnel {number} of VPN {vpn_index + 1} at site {site_index + 1} asks for inside "
+            f"CIDR {network}, which another tunnel already uses on Thredd gateway {number}: ask "
+            "the client to choose another /30 or leave it empty for Thredd to allocate."
+        )
+
+
+class InsideCidrPool:
+    """Hand out the lowest free inside /30s of one environment, per Thredd gateway.
+
+    `used` maps a gateway position (1, 2) to the /30s already taken there; AWS's reserved
+    /30s are never handed out. Handing out is a forward scan from where the last one ended,
+    so planning thousands of tunnels (the benchmark seed) stays linear.
     """
-    taken = {IPv4Network(cidr) for cidr in used} | limits.RESERVED_INSIDE_CIDRS
-    found: list[IPv4Network] = []
-    for candidate in limits.INSIDE_CIDR_RANGE.subnets(new_prefix=limits.INSIDE_CIDR_PREFIX):
-        if candidate not in taken:
-            found.append(candidate)
-            if len(found) == count:
-                return tuple(found)
-    raise ValueError(f"No free inside /30 is left in {limits.INSIDE_CIDR_RANGE} on this gateway.")
+
+    def __init__(self, used: Mapping[int, Collection[IPv4Network | str]] | None = None) -> None:
+        used = used or {}
+        self._taken = {
+            position: {IPv4Network(cidr) for cidr in used.get(position, ())}
+            | limits.RESERVED_INSIDE_CIDRS
+            for position in range(1, limits.MAX_TUNNELS_PER_VPN + 1)
+        }
+        self._cursor = dict.fromkeys(self._taken, 0)
+
+    def is_taken(self, position: int, network: IPv4Network) -> bool:
+        """Say whether `network` is already used on gateway `position`."""
+        return network in self._taken[position]
+
+    def take(self, position: int, *, avoiding: Collection[IPv4Network] = ()) -> IPv4Network:
+        """Return the lowest /30 free on gateway `position` and not in `avoiding`; keep it.
+
+        Raises ValueError when the range is exhausted (16,377 tunnels on one gateway).
+        """
+        taken = self._taken[position]
+        cursor = self._cursor[position]
+        while cursor < len(_INSIDE_CANDIDATES) and _INSIDE_CANDIDATES[cursor] in taken:
+            cursor += 1
+        self._cursor[position] = cursor
+        for candidate in _INSIDE_CANDIDATES[cursor:]:
+            if candidate not in taken and candidate not in avoiding:
+                taken.add(candidate)
+                return candidate
+        raise ValueError(
+            f"No free inside /30 is left in {limits.INSIDE_CIDR_RANGE} on gateway {position}."
+        )
 
 
 def plan_tunnel_values(
@@ -61,19 +98,16 @@ def plan_tunnel_values(
 ) -> dict[tuple[int, int], tuple[TunnelValues, ...]]:
     """Return both tunnels' values for every VPN of `doc`, keyed by (site index, VPN index).
 
-    A PSK or inside CIDR the client chose is kept; the rest is generated. Tunnel n lands on
-    Thredd gateway n, so `used_inside_cidrs` maps a gateway position (1, 2) to the /30s already
-    used there; no two tunnels of the request share a /30, the client's own choices included.
-    Requests without VPNs give an empty plan.
+    The one planner of tunnel values: approval stores its plan, `render_config` previews it.
+    A PSK or inside CIDR the client chose (or an amendment carried over) is kept; the rest is
+    generated. Tunnel n lands on Thredd gateway n, so `used_inside_cidrs` maps a gateway
+    position (1, 2) to the /30s already used there by other requests; no two tunnels of the
+    request share a /30 (the client's device holds them all). Raises InsideCidrTaken when a
+    chosen /30 is used on its gateway. Requests without VPNs give an empty plan.
     """
     if doc.connection_type != ConnectionType.IPSEC_VPN:
         return {}
-    used: dict[int, set[IPv4Network]] = {
-        position: {IPv4Network(cidr) for cidr in (used_inside_cidrs or {}).get(position, ())}
-        for position in range(1, limits.MAX_TUNNELS_PER_VPN + 1)
-    }
-    # Every tunnel of one request needs a /30 of its own (the client's device holds them
-    # all), on top of being free on its Thredd gateway.
+    pool = InsideCidrPool(used_inside_cidrs)
     in_request = {
         IPv4Network(tunnel.inside_cidr)
         for site in doc.sites
@@ -87,9 +121,17 @@ def plan_tunnel_values(
             values = []
             for position in range(1, limits.MAX_TUNNELS_PER_VPN + 1):
                 chosen = vpn.tunnels[position - 1] if position <= len(vpn.tunnels) else None
-                inside = chosen.inside_cidr if chosen and chosen.inside_cidr else None
-                if inside is None:
-                    (network,) = next_inside_cidrs(used[position] | in_request)
+                if chosen and chosen.inside_cidr:
+                    inside = chosen.inside_cidr
+                    if pool.is_taken(position, IPv4Network(inside)):
+                        raise InsideCidrTaken(
+                            site_index=site_index,
+                            vpn_index=vpn_index,
+                            number=position,
+                            network=inside,
+                        )
+                else:
+                    network = pool.take(position, avoiding=in_request)
                     in_request.add(network)
                     inside = str(network)
                 psk = chosen.psk if chosen and chosen.psk else generate_psk()

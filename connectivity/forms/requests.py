@@ -2,9 +2,10 @@
 
 from django import forms
 
-from connectivity import document, rules, services
+from connectivity import document, rules
 from connectivity.choices import ConnectionType, ContactRole, Environment, Service
 from connectivity.models import ConnectivityRequest
+from connectivity.services import drafts
 
 from .base import (
     AnswerForm,
@@ -213,7 +214,7 @@ class ContactsPage(QuestionPage):
         return rules.check_contacts(self.answers), bindings
 
     def save(self) -> None:
-        services.contacts_save(request=self.draft, contacts=self.answers)
+        drafts.contacts_save(request=self.draft, contacts=self.answers)
 
 
 class MtlsForm(AnswerForm):
@@ -290,7 +291,7 @@ class MtlsPage(QuestionPage):
         return rules.check_mtls(self.answer, "mtls", services=self.draft.services), bindings
 
     def save(self) -> None:
-        services.mtls_save(request=self.draft, answers=self.answer)
+        drafts.mtls_save(request=self.draft, answers=self.answer)
 
 
 class WithdrawForm(forms.Form):

@@ -1,9 +1,12 @@
 """The question page of one site: its name and routing, its VPNs or attachments, its subnets."""
 
+from dataclasses import replace
+
 from django import forms
 from django.urls import reverse
 
-from connectivity import availability, document, rules, services
+from connectivity import document, rules
+from connectivity.catalogue import CATALOGUE, platforms, vendors
 from connectivity.choices import (
     ConnectionType,
     Environment,
@@ -11,12 +14,15 @@ from connectivity.choices import (
     Routing,
     Service,
     SubnetPurpose,
+    services_label,
 )
-from connectivity.configgen.catalogue import CATALOGUE, platforms, vendors
 from connectivity.constants import AWS_REGIONS
 from connectivity.findings import Severity
 from connectivity.models import ConnectivityRequest, Site
-from connectivity.review import thredd_bgp_asn
+from connectivity.selectors.availability import availability_findings
+from connectivity.selectors.findings import site_findings
+from connectivity.selectors.requests import request_answers, request_to_document
+from connectivity.services import drafts
 from connectivity.validators import parse_ipv4_network
 
 from .base import AnswerForm, Binding, QuestionPage, bound_rows, initial_rows, posted_index, text
@@ -28,12 +34,6 @@ SUBNET = "subnet"
 def carrier_noun(connection_type: str) -> str:
     """Return what a site's connections to Thredd are called: VPN or attachment."""
     return "VPN" if connection_type == ConnectionType.IPSEC_VPN else "attachment"
-
-
-def services_label(values) -> str:
-    """Return services in plain words, such as "Web Services and EHI"."""
-    labels = [Service(value).label for value in Service.values if value in values]
-    return " and ".join(labels)
 
 
 def platform_choices(vendor: str | None) -> list:
@@ -239,7 +239,7 @@ def availability_answer(*, draft: ConnectivityRequest, cidr: str | None) -> tupl
     if errors:
         return False, errors[0].message
     network = parse_ipv4_network(cidr)
-    taken = availability.availability_findings(
+    taken = availability_findings(
         [("cidr", network)], environment=draft.environment, organisation_id=draft.organisation_id
     )
     if taken:
@@ -248,7 +248,7 @@ def availability_answer(*, draft: ConnectivityRequest, cidr: str | None) -> tupl
 
 
 class SitePage(QuestionPage):
-    """The task of one site, judged by `rules.check_site` as the JSON validator judges it."""
+    """The task of one site, judged by `rules.validate_site` as the JSON validator judges it."""
 
     def __init__(self, *, draft: ConnectivityRequest, site: Site, data=None, rows=None) -> None:
         self.draft = draft
@@ -258,7 +258,7 @@ class SitePage(QuestionPage):
         self.availability: dict[int, tuple[bool, str]] = {}
         self.production = draft.environment == Environment.PRODUCTION
         self.noun = carrier_noun(draft.connection_type)
-        self.fixed_services = services.carrier_services_initial(
+        self.fixed_services = drafts.carrier_services_initial(
             environment=draft.environment, services=draft.services
         )
         carrier_options = {
@@ -427,45 +427,13 @@ class SitePage(QuestionPage):
             ),
             subnets=tuple(subnets),
         )
-        return self._judge(root, index), bindings
+        return self._judge(index), bindings
 
-    def _judge(self, root: str, index: int) -> list:
-        """Return the rules' findings about this site among its sibling sites."""
-        draft = self.draft
-        findings = rules.check_site(
-            self.answer,
-            root,
-            environment=draft.environment,
-            connection_type=draft.connection_type,
-            services=draft.services,
-            thredd_asn=thredd_bgp_asn(draft.environment),
-        )
-        siblings = list(draft.sites.all())
-        names = [
-            self.answer if position == index else document.Site(name=site.name)
-            for position, site in enumerate(siblings)
-        ]
-        findings += rules.check_site_names_unique(names)
-        pairs = []
-        for position, site in enumerate(siblings):
-            cidrs = (
-                [subnet.cidr for subnet in self.answer.subnets]
-                if position == index
-                else [str(subnet.network) for subnet in site.subnets.all()]
-            )
-            pairs += [
-                (f"sites[{position}].subnets[{k}].cidr", cidr) for k, cidr in enumerate(cidrs)
-            ]
-        findings += rules.check_subnet_overlap(pairs)
-        own = []
-        for k, subnet in enumerate(self.answer.subnets):
-            path = f"{root}.subnets[{k}].cidr"
-            if not any(f.field == path for f in findings if f.severity == Severity.ERROR):
-                own.append((path, parse_ipv4_network(subnet.cidr)))
-        findings += availability.availability_findings(
-            own, environment=draft.environment, organisation_id=draft.organisation_id
-        )
-        return findings
+    def _judge(self, index: int) -> list:
+        """Return the findings about this site's answers among its sibling sites' stored ones."""
+        doc = request_to_document(request_answers(self.draft))
+        sites = (*doc.sites[:index], self.answer, *doc.sites[index + 1 :])
+        return site_findings(self.draft, replace(doc, sites=sites), index)
 
     def save(self) -> None:
-        services.site_save(site=self.site, answers=self.answer)
+        drafts.site_save(site=self.site, answers=self.answer)

@@ -25,7 +25,7 @@ class AuditAction(models.TextChoices):
 class AuditEntry(models.Model):
     """One security-relevant event, kept for investigation (PCI DSS 10.2).
 
-    Rows are only ever added, through `connectivity.audit.audit_record`. The actor's email
+    Rows are only ever added, through `services.audit.audit_record`. The actor's email
     and the object's reference are copied in, so an entry still reads after the user or
     the request is gone. Details never hold a password, a PSK or a file's content.
     """

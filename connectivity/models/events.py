@@ -22,7 +22,7 @@ class OutboundEmailStatus(models.TextChoices):
 class RequestEvent(models.Model):
     """One status change of a request: who moved it, from where, to where, why and when.
 
-    Rows are written only by `connectivity.workflow`, in the same transaction as the
+    Rows are written only by `services.workflow`, in the same transaction as the
     change, so the timeline and the status never disagree. `from_status` is empty for the
     event that starts an amendment's draft.
     """

@@ -4,7 +4,11 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 
-__all__ = ["Organisation", "User"]
+__all__ = ["REVIEW_PERMISSION", "Organisation", "User"]
+
+# The permission that makes a staff member a Thredd engineer (migration 0005 grants it to the
+# "Thredd engineers" group).
+REVIEW_PERMISSION = "connectivity.review_connectivityrequest"
 
 
 class Organisation(models.Model):
@@ -87,3 +91,12 @@ class User(AbstractUser):
     def is_client(self) -> bool:
         """Say whether this user acts for a client organisation."""
         return self.organisation_id is not None and not self.is_staff
+
+    @property
+    def is_engineer(self) -> bool:
+        """Say whether this user is a Thredd engineer: active staff with the review permission.
+
+        The one definition every check asks: the workflow's engineer moves, internal notes,
+        retrying a file, confirming a subnet and the staff pages.
+        """
+        return self.is_active and self.is_staff and self.has_perm(REVIEW_PERMISSION)

@@ -5,16 +5,22 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
+from django.urls import reverse
 from django.utils import timezone
 
-from connectivity.choices import ConnectionType, ContactRole, Environment, RequestStatus, Service
+from connectivity.choices import (
+    EDITABLE_STATUSES,
+    FINAL_STATUSES,
+    ConnectionType,
+    ContactRole,
+    Environment,
+    RequestStatus,
+    Service,
+)
 
 from .organisations import Organisation
 
 __all__ = ["ConnectivityRequest", "Contact", "MtlsDetails"]
-
-# Statuses in which the client can still change the answers.
-EDITABLE_STATUSES = (RequestStatus.DRAFT, RequestStatus.CHANGES_REQUESTED)
 
 
 class ConnectivityRequestQuerySet(models.QuerySet):
@@ -30,6 +36,23 @@ class ConnectivityRequestQuerySet(models.QuerySet):
             return self.none()
         return self.filter(organisation_id=user.organisation_id)
 
+    def with_answers(
+        self, *, subnets: models.QuerySet | None = None
+    ) -> "ConnectivityRequestQuerySet":
+        """Return these requests with every answer prefetched, to dump or show them whole.
+
+        `subnets` is the queryset to read subnets with, when a page needs more of them (the
+        review page: each subnet's confirmation).
+        """
+        return self.select_related("organisation", "mtls").prefetch_related(
+            "contacts",
+            "sites__vpns__tunnels",
+            "sites__attachments",
+            models.Prefetch("sites__subnets", queryset=subnets)
+            if subnets is not None
+            else "sites__subnets",
+        )
+
 
 def next_reference() -> str:
     """Return the next request reference, such as CR-2026-00042 (a database sequence)."""
@@ -42,7 +65,7 @@ def next_reference() -> str:
 class ConnectivityRequest(models.Model):
     """The VPN Connectivity Setup Form of one organisation for one environment.
 
-    Its status changes only through `connectivity.workflow`. An amendment of an active
+    Its status changes only through `services.workflow`. An amendment of an active
     request is a new request whose `amends` points at the revision it will supersede.
     """
 
@@ -119,6 +142,10 @@ class ConnectivityRequest(models.Model):
             self.reference = next_reference()
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        """Return the request's own page, where its client follows it."""
+        return reverse("request-detail", kwargs={"reference": self.reference})
+
     def track_waiting(self, *, target: str, at: datetime) -> list[str]:
         """Update the waiting clocks for a move to `target` at `at`; return the fields changed.
 
@@ -142,6 +169,14 @@ class ConnectivityRequest(models.Model):
     def is_editable(self) -> bool:
         """Say whether the client may change the answers now."""
         return self.status in EDITABLE_STATUSES
+
+    @property
+    def can_copy_to_production(self) -> bool:
+        """Say whether the client may start a production draft from this request's answers.
+
+        Only a UAT request that is still alive (not withdrawn, not rejected) is copied.
+        """
+        return self.environment == Environment.UAT and self.status not in FINAL_STATUSES
 
 
 class Contact(models.Model):

@@ -15,11 +15,13 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.views import View
 
-from connectivity import artifacts
 from connectivity.models import ConnectivityRequest, Vpn
+from connectivity.selectors.files import request_files
+from connectivity.services import downloads
+from connectivity.services.artifacts import artifact_retry
 
 
-def _attachment(download: artifacts.Download) -> HttpResponse:
+def _attachment(download: downloads.Download) -> HttpResponse:
     response = HttpResponse(download.content, content_type=download.content_type)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=download.file_name
@@ -47,7 +49,7 @@ class ArtifactProgressView(RequestFilesMixin, View):
     """Show the files' progress and downloads: the fragment htmx refreshes while they render."""
 
     def get(self, request: HttpRequest, reference: str) -> HttpResponse:
-        files = artifacts.request_files(request=self.connectivity_request, user=request.user)
+        files = request_files(request=self.connectivity_request, user=request.user)
         response = render(
             request, "connectivity/includes/artifacts_progress.html", {"files": files}
         )
@@ -60,8 +62,8 @@ class ArtifactDownloadView(RequestFilesMixin, View):
 
     def get(self, request: HttpRequest, reference: str, artifact_id: int) -> HttpResponse:
         try:
-            download = artifacts.artifact_download(artifact=self.artifact(), user=request.user)
-        except artifacts.ArtifactUnavailable as exc:
+            download = downloads.artifact_download(artifact=self.artifact(), user=request.user)
+        except downloads.ArtifactUnavailable as exc:
             raise Http404(str(exc)) from None
         return _attachment(download)
 
@@ -71,10 +73,10 @@ class RequestZipView(RequestFilesMixin, View):
 
     def get(self, request: HttpRequest, reference: str) -> HttpResponse:
         try:
-            download = artifacts.request_zip_download(
+            download = downloads.request_zip_download(
                 request=self.connectivity_request, user=request.user
             )
-        except artifacts.ArtifactUnavailable as exc:
+        except downloads.ArtifactUnavailable as exc:
             raise Http404(str(exc)) from None
         return _attachment(download)
 
@@ -89,10 +91,10 @@ class DeviceDownloadView(RequestFilesMixin, View):
             site__request=self.connectivity_request,
         )
         try:
-            download = artifacts.device_download(
+            download = downloads.device_download(
                 vpn=vpn, target_key=request.GET.get("target", ""), user=request.user
             )
-        except artifacts.ArtifactUnavailable as exc:
+        except downloads.ArtifactUnavailable as exc:
             raise Http404(str(exc)) from None
         return _attachment(download)
 
@@ -103,6 +105,6 @@ class ArtifactRetryView(RequestFilesMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, reference: str, artifact_id: int) -> HttpResponse:
-        artifact = artifacts.artifact_retry(artifact=self.artifact(), actor=request.user)
+        artifact = artifact_retry(artifact=self.artifact(), actor=request.user)
         messages.success(request, f"{artifact.target} of {reference} is being prepared again.")
         return redirect("review-detail", reference=reference)

@@ -5,11 +5,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
-from connectivity import document, selectors, workflow
-from connectivity.choices import Service, SubnetPurpose
-from connectivity.configgen.catalogue import find_platform
+from connectivity import document
+from connectivity.catalogue import find_platform
+from connectivity.choices import Service, SubnetPurpose, choice_label, service_labels
 from connectivity.findings import Finding
 from connectivity.forms.base import parent_path
+from connectivity.selectors.tasks import TaskList, request_tasks
+from connectivity.services import workflow
 from connectivity.topology import site_topology_svg
 
 from .client_access import ClientRequestMixin
@@ -29,7 +31,9 @@ class CheckAnswersView(ClientRequestMixin, View):
         if response := self.unless_editable():
             return response
         try:
-            workflow.request_submit(request=self.connectivity_request, actor=request.user)
+            workflow.request_transition(
+                "submit", request=self.connectivity_request, actor=request.user
+            )
         except workflow.SubmissionBlocked as exc:
             return self.render_page(blocked=str(exc))
         except workflow.TransitionError as exc:
@@ -39,10 +43,10 @@ class CheckAnswersView(ClientRequestMixin, View):
     def render_page(self, blocked: str = "") -> HttpResponse:
         """Render the answers, the findings and a topology picture per site."""
         draft = self.connectivity_request
-        task_list = selectors.request_tasks(request=draft)
+        task_list = request_tasks(request=draft)
         doc = task_list.doc
         sites = []
-        stored_sites = list(draft.sites.order_by("position", "id"))
+        stored_sites = task_list.request.sites.all()
         for index, (site, answers) in enumerate(zip(stored_sites, doc.sites, strict=True)):
             sites.append(
                 {
@@ -51,7 +55,7 @@ class CheckAnswersView(ClientRequestMixin, View):
                     "carriers": [_carrier_lines(carrier) for carrier in answers.vpns]
                     or [_carrier_lines(carrier) for carrier in answers.attachments],
                     "subnets": [
-                        f"{subnet.cidr} ({_label(SubnetPurpose, subnet.purpose)})"
+                        f"{subnet.cidr} ({choice_label(SubnetPurpose, subnet.purpose)})"
                         for subnet in answers.subnets
                     ],
                     "picture": site_topology_svg(
@@ -70,7 +74,7 @@ class CheckAnswersView(ClientRequestMixin, View):
                 "draft": draft,
                 "doc": doc,
                 "sites": sites,
-                "services": [Service(value).label for value in doc.services],
+                "services": list(service_labels(doc.services)),
                 "task_list": task_list,
                 "errors": [
                     (_task_url(task_list, finding, draft.reference), finding.message)
@@ -82,13 +86,11 @@ class CheckAnswersView(ClientRequestMixin, View):
         )
 
 
-def _label(choices, value: str | None) -> str:
-    return choices(value).label if value in choices.values else "not chosen"
-
-
 def _carrier_lines(carrier: document.Vpn | document.Attachment) -> list[str]:
     """Return a VPN's or attachment's answers in plain words, one line each."""
-    lines = ["Carries " + (", ".join(_label(Service, s) for s in carrier.services) or "nothing")]
+    lines = [
+        "Carries " + (", ".join(choice_label(Service, s) for s in carrier.services) or "nothing")
+    ]
     if isinstance(carrier, document.Vpn):
         device = carrier.device or document.Device()
         platform = find_platform(device.vendor or "", device.platform or "")
@@ -105,7 +107,7 @@ def _carrier_lines(carrier: document.Vpn | document.Attachment) -> list[str]:
     return lines
 
 
-def _task_url(task_list: selectors.TaskList, finding: Finding, reference: str) -> str:
+def _task_url(task_list: TaskList, finding: Finding, reference: str) -> str:
     """Return the page where the answer a finding is about can be changed."""
     urls = {"services": reverse("request-services", kwargs={"reference": reference})}
     urls["sites"] = reverse("site-add", kwargs={"reference": reference})

@@ -8,17 +8,20 @@ from django.shortcuts import redirect, render
 from django.views import View
 from django.views.generic import TemplateView
 
-from connectivity import selectors, services, workflow
-from connectivity.choices import ConnectionType, Environment, RequestStatus
-from connectivity.forms.base import error_summary
+from connectivity.choices import ConnectionType, RequestStatus
 from connectivity.forms.requests import (
     CONNECTION_TYPE_HINTS,
     SERVICE_HINTS,
     StartForm,
     WithdrawForm,
 )
+from connectivity.selectors.files import request_files
+from connectivity.selectors.requests import request_list
+from connectivity.selectors.tasks import request_tasks
+from connectivity.services import drafts, workflow
 
 from .access import ClientRequiredMixin
+from .base import FormPageView
 from .client_access import ClientRequestMixin
 
 REQUESTS_PER_PAGE = 20
@@ -29,7 +32,7 @@ class RequestListView(ClientRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         """Show one page of the list."""
-        paginator = Paginator(selectors.request_list(user=request.user), REQUESTS_PER_PAGE)
+        paginator = Paginator(request_list(user=request.user), REQUESTS_PER_PAGE)
         page = paginator.get_page(request.GET.get("page"))
         return render(request, "connectivity/request_list.html", {"page_obj": page})
 
@@ -40,39 +43,25 @@ class BeforeYouStartView(ClientRequiredMixin, TemplateView):
     template_name = "connectivity/before_you_start.html"
 
 
-class RequestStartView(ClientRequiredMixin, View):
+class RequestStartView(ClientRequiredMixin, FormPageView):
     """Ask the three questions that start a draft, then open its task list."""
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        """Show the questions."""
-        return self.render_form(StartForm())
+    template_name = "connectivity/start.html"
+    form_class = StartForm
+    extra_context = {
+        "connection_type_hints": CONNECTION_TYPE_HINTS,
+        "service_hints": SERVICE_HINTS,
+    }
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        """Start the draft, or show what is missing."""
-        form = StartForm(data=request.POST)
-        if not form.is_valid():
-            return self.render_form(form)
-        draft = services.draft_create(
-            organisation=request.user.organisation,
-            actor=request.user,
+    def form_valid(self, form: StartForm) -> HttpResponse:
+        draft = drafts.draft_create(
+            organisation=self.request.user.organisation,
+            actor=self.request.user,
             environment=form.cleaned_data["environment"],
             connection_type=form.cleaned_data["connection_type"],
             services=form.cleaned_data["services"],
         )
         return redirect("request-tasks", reference=draft.reference)
-
-    def render_form(self, form: StartForm) -> HttpResponse:
-        """Render the form with its error summary and the hints for each choice."""
-        return render(
-            self.request,
-            "connectivity/start.html",
-            {
-                "form": form,
-                "errors": error_summary([form]),
-                "connection_type_hints": CONNECTION_TYPE_HINTS,
-                "service_hints": SERVICE_HINTS,
-            },
-        )
 
 
 class RequestDetailView(ClientRequestMixin, View):
@@ -95,16 +84,15 @@ class RequestDetailView(ClientRequestMixin, View):
             {
                 "connectivity_request": connectivity_request,
                 "changes_event": changes_event,
-                "task_list": selectors.request_tasks(request=connectivity_request)
+                "task_list": request_tasks(request=connectivity_request)
                 if connectivity_request.is_editable
                 else None,
                 "events": connectivity_request.events.select_related("actor"),
                 "comments": connectivity_request.comments.select_related("author"),
                 "can_withdraw": "withdraw" in available,
                 "can_amend": "start_amendment" in available,
-                "can_copy": connectivity_request.environment == Environment.UAT
-                and connectivity_request.status
-                not in (RequestStatus.WITHDRAWN, RequestStatus.REJECTED),
+                "can_copy": connectivity_request.can_copy_to_production,
+                "files": request_files(request=connectivity_request, user=request.user),
             },
         )
 
@@ -121,41 +109,29 @@ class ConfirmationView(ClientRequestMixin, View):
         )
 
 
-class WithdrawView(ClientRequestMixin, View):
+class WithdrawView(ClientRequestMixin, FormPageView):
     """Withdraw a request Thredd has not decided on, after the user confirms."""
 
-    def get(self, request: HttpRequest, reference: str) -> HttpResponse:
-        """Ask the user to confirm."""
-        return self.render_form(WithdrawForm())
+    template_name = "connectivity/withdraw.html"
+    form_class = WithdrawForm
 
-    def post(self, request: HttpRequest, reference: str) -> HttpResponse:
-        """Withdraw the request and go back to its page."""
-        form = WithdrawForm(data=request.POST)
-        if not form.is_valid():
-            return self.render_form(form)
+    def get_context_data(self, **kwargs) -> dict:
+        return super().get_context_data(connectivity_request=self.connectivity_request, **kwargs)
+
+    def form_valid(self, form: WithdrawForm) -> HttpResponse:
+        reference = self.connectivity_request.reference
         try:
-            workflow.request_withdraw(
+            workflow.request_transition(
+                "withdraw",
                 request=self.connectivity_request,
-                actor=request.user,
+                actor=self.request.user,
                 comment=form.cleaned_data["comment"],
             )
         except workflow.TransitionError as exc:
-            messages.error(request, str(exc))
+            messages.error(self.request, str(exc))
         else:
-            messages.success(request, f"{reference} has been withdrawn.")
+            messages.success(self.request, f"{reference} has been withdrawn.")
         return redirect("request-detail", reference=reference)
-
-    def render_form(self, form: WithdrawForm) -> HttpResponse:
-        """Render the confirmation form."""
-        return render(
-            self.request,
-            "connectivity/withdraw.html",
-            {
-                "connectivity_request": self.connectivity_request,
-                "form": form,
-                "errors": error_summary([form]),
-            },
-        )
 
 
 class AmendView(ClientRequestMixin, View):
@@ -164,8 +140,8 @@ class AmendView(ClientRequestMixin, View):
     def post(self, request: HttpRequest, reference: str) -> HttpResponse:
         """Start the amendment and open its task list."""
         try:
-            draft = workflow.request_start_amendment(
-                request=self.connectivity_request, actor=request.user
+            draft = workflow.request_transition(
+                "start_amendment", request=self.connectivity_request, actor=request.user
             )
         except workflow.TransitionError as exc:
             messages.error(request, str(exc))
@@ -183,7 +159,7 @@ class CopyToProductionView(ClientRequestMixin, View):
         """Copy the request and open the new draft's task list."""
         source = self.connectivity_request
         try:
-            draft = services.request_copy_to_production(request=source, actor=request.user)
+            draft = drafts.request_copy_to_production(request=source, actor=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("request-detail", reference=reference)

@@ -8,9 +8,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from connectivity import workflow
 from connectivity.models import ConnectivityRequest
-from connectivity.notifications import request_path
+from connectivity.services import workflow
+from connectivity.services.notifications import request_path
 
 
 class CommentForm(forms.Form):

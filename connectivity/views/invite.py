@@ -1,41 +1,27 @@
 """Thredd staff invite client users: an account and an email with a set-password link."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views import View
+from django.http import HttpResponse
+from django.shortcuts import redirect
 
-from connectivity import services
-from connectivity.forms.base import error_summary
 from connectivity.forms.invite import InviteForm
+from connectivity.services import accounts
 
 from .access import StaffRequiredMixin
+from .base import FormPageView
 
 
-class ClientInviteView(StaffRequiredMixin, View):
+class ClientInviteView(StaffRequiredMixin, FormPageView):
     """Invite a person to act for a client organisation."""
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        """Show the invitation form."""
-        return self.render_form(InviteForm())
+    template_name = "connectivity/invite.html"
+    form_class = InviteForm
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        """Create the user and send the invitation, or show what is wrong."""
-        form = InviteForm(data=request.POST)
-        if not form.is_valid():
-            return self.render_form(form)
-        user = services.client_user_invite(
+    def form_valid(self, form: InviteForm) -> HttpResponse:
+        user = accounts.client_user_invite(
             organisation=form.cleaned_data["organisation"],
             email=form.cleaned_data["email"],
-            invited_by=request.user,
+            invited_by=self.request.user,
         )
-        messages.success(request, f"Invitation sent to {user.email}.")
+        messages.success(self.request, f"Invitation sent to {user.email}.")
         return redirect("client-invite")
-
-    def render_form(self, form: InviteForm) -> HttpResponse:
-        """Render the form with its error summary."""
-        return render(
-            self.request,
-            "connectivity/invite.html",
-            {"form": form, "errors": error_summary([form])},
-        )

@@ -8,11 +8,11 @@ from django.views import View
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from connectivity.audit import audit_record
 from connectivity.forms.accounts import TotpCodeForm
 from connectivity.forms.base import error_summary
 from connectivity.mfa import confirmed_device, enrolment_device, secret_text
 from connectivity.models import AuditAction
+from connectivity.services.audit import audit_record
 
 from .access import StaffRequiredMixin
 

@@ -9,11 +9,8 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
-from connectivity import workflow
-from connectivity.availability import AllocationConflict, request_availability, subnet_confirm
-from connectivity.choices import Service
+from connectivity.choices import WAITING_STATUSES, service_labels
 from connectivity.diff import document_changes
-from connectivity.document import request_to_document
 from connectivity.forms.review import (
     ASSIGNED_TO_ME,
     UNASSIGNED,
@@ -21,8 +18,14 @@ from connectivity.forms.review import (
     DecisionForm,
     QueueFilterForm,
 )
-from connectivity.models import ConnectivityRequest, Subnet, SubnetConfirmation
-from connectivity.review import WAITING_STATUSES, request_findings, review_queue, with_answers
+from connectivity.models import ConnectivityRequest, Subnet
+from connectivity.selectors.availability import request_availability
+from connectivity.selectors.files import request_files
+from connectivity.selectors.findings import request_findings
+from connectivity.selectors.queue import review_queue
+from connectivity.selectors.requests import request_answers, request_to_document
+from connectivity.services import workflow
+from connectivity.services.allocation import AllocationConflict, subnet_confirm
 from connectivity.topology import site_topology_svg
 
 from .access import StaffRequiredMixin
@@ -65,31 +68,23 @@ class ReviewQueueView(StaffRequiredMixin, TemplateView):
         return int(assignee) if assignee.isdigit() else None
 
 
-def _reviewed(reference: str) -> ConnectivityRequest:
-    return get_object_or_404(
-        with_answers(ConnectivityRequest.objects.select_related("assigned_to", "amends")),
-        reference=reference,
-    )
-
-
 class ReviewDetailView(StaffRequiredMixin, TemplateView):
     """Show a request whole: answers, findings, availability, changes, timeline, comments."""
 
     template_name = "connectivity/review_detail.html"
 
     def get_context_data(self, **kwargs):
-        connectivity_request = _reviewed(kwargs["reference"])
-        availability = request_availability(connectivity_request)
-        confirmations = {
-            confirmation.subnet_id: confirmation
-            for confirmation in SubnetConfirmation.objects.filter(
-                subnet__site__request=connectivity_request
-            ).select_related("confirmed_by", "subnet")
-        }
-        rows = [(row, confirmations.get(row.subnet.pk)) for row in availability]
+        connectivity_request = get_object_or_404(
+            ConnectivityRequest.objects.visible_to(self.request.user)
+            .with_answers(subnets=Subnet.objects.select_related("confirmation__confirmed_by"))
+            .select_related("assigned_to", "amends"),
+            reference=kwargs["reference"],
+        )
         doc = request_to_document(connectivity_request)
+        availability = request_availability(connectivity_request)
+        rows = [(row, getattr(row.subnet, "confirmation", None)) for row in availability]
         changes = (
-            document_changes(request_to_document(connectivity_request.amends), doc)
+            document_changes(request_to_document(request_answers(connectivity_request.amends)), doc)
             if connectivity_request.amends_id
             else None
         )
@@ -109,18 +104,19 @@ class ReviewDetailView(StaffRequiredMixin, TemplateView):
         ]
         return super().get_context_data(
             connectivity_request=connectivity_request,
-            findings=request_findings(connectivity_request, answers_loaded=True),
+            findings=request_findings(connectivity_request, doc, availability),
             availability_rows=rows,
             all_confirmed=all(c is not None and c.is_current for _, c in rows),
             changes=changes,
             sites=sites,
-            services=[Service(value).label for value in connectivity_request.services],
+            services=service_labels(connectivity_request.services),
             events=connectivity_request.events.select_related("actor"),
             comments=connectivity_request.comments.select_related("author"),
             moves=workflow.transitions_available(
                 request=connectivity_request, user=self.request.user
             ),
             decision_form=DecisionForm(),
+            files=request_files(request=connectivity_request, user=self.request.user),
             **kwargs,
         )
 
@@ -131,29 +127,18 @@ class ReviewActionView(StaffRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, reference: str, action: str) -> HttpResponse:
-        connectivity_request = get_object_or_404(ConnectivityRequest, reference=reference)
-        comment = DecisionForm(request.POST).data.get("comment", "")
-        moves = {
-            "assign": lambda: workflow.request_start_review(
-                request=connectivity_request, actor=request.user
-            ),
-            "ask_for_changes": lambda: workflow.request_ask_for_changes(
-                request=connectivity_request, actor=request.user, comment=comment
-            ),
-            "approve": lambda: workflow.request_approve(
-                request=connectivity_request, actor=request.user, comment=comment
-            ),
-            "reject": lambda: workflow.request_reject(
-                request=connectivity_request, actor=request.user, reason=comment
-            ),
-            "activate": lambda: workflow.request_activate(
-                request=connectivity_request, actor=request.user, comment=comment
-            ),
-        }
-        if action not in moves:
+        connectivity_request = get_object_or_404(
+            ConnectivityRequest.objects.visible_to(request.user), reference=reference
+        )
+        if action not in workflow.TRANSITIONS:
             raise Http404("No such move.")
         try:
-            moved = moves[action]()
+            moved = workflow.request_transition(
+                action,
+                request=connectivity_request,
+                actor=request.user,
+                comment=DecisionForm(request.POST).data.get("comment", ""),
+            )
         except (workflow.TransitionError, AllocationConflict) as problem:
             messages.error(request, str(problem))
         else:
@@ -177,6 +162,7 @@ class SubnetConfirmView(StaffRequiredMixin, View):
         subnet = get_object_or_404(
             Subnet.objects.select_related("site__request"),
             pk=subnet_id,
+            site__request__in=ConnectivityRequest.objects.visible_to(request.user),
             site__request__reference=reference,
         )
         try:

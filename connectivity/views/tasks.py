@@ -12,12 +12,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django.views.decorators.http import require_GET
 
-from connectivity import selectors, services
 from connectivity.choices import ConnectionType
-from connectivity.forms.base import QuestionPage, error_summary, posted_index, text
+from connectivity.forms.base import QuestionPage, posted_index, text
 from connectivity.forms.requests import ContactsPage, MtlsPage, ServicesForm, SiteAddForm
 from connectivity.forms.sites import SitePage, availability_answer, platform_choices
+from connectivity.selectors.tasks import request_tasks
+from connectivity.services import drafts
 
+from .base import DraftFormPageView
 from .client_access import ClientRequestMixin
 
 
@@ -32,7 +34,7 @@ class TaskListView(ClientRequestMixin, View):
         return render(
             request,
             "connectivity/task_list.html",
-            {"draft": draft, "task_list": selectors.request_tasks(request=draft)},
+            {"draft": draft, "task_list": request_tasks(request=draft)},
         )
 
 
@@ -139,33 +141,21 @@ class SiteEditView(QuestionPageView):
         }
 
 
-class SiteAddView(ClientRequestMixin, View):
+class SiteAddView(DraftFormPageView):
     """Add a site to a VPN or Transit Gateway draft, then open its page."""
 
-    def get(self, request: HttpRequest, reference: str) -> HttpResponse:
-        """Ask for the new site's name."""
-        if response := self.unless_editable():
-            return response
-        return self.render_form(SiteAddForm(draft=self.connectivity_request))
+    template_name = "connectivity/site_add.html"
+    form_class = SiteAddForm
 
-    def post(self, request: HttpRequest, reference: str) -> HttpResponse:
-        """Add the site, or show why its name will not do."""
-        if response := self.unless_editable():
-            return response
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "draft": self.connectivity_request}
+
+    def form_valid(self, form: SiteAddForm) -> HttpResponse:
         draft = self.connectivity_request
-        form = SiteAddForm(data=request.POST, draft=draft)
-        if draft.connection_type == ConnectionType.MTLS or not form.is_valid():
-            return self.render_form(form)
-        site = services.site_add(request=draft, name=form.cleaned_data["name"])
+        if draft.connection_type == ConnectionType.MTLS:
+            return self.form_invalid(form)
+        site = drafts.site_add(request=draft, name=form.cleaned_data["name"])
         return redirect("site-edit", reference=draft.reference, site_id=site.pk)
-
-    def render_form(self, form: SiteAddForm) -> HttpResponse:
-        """Render the form with its error summary."""
-        return render(
-            self.request,
-            "connectivity/site_add.html",
-            {"draft": self.connectivity_request, "form": form, "errors": _summary(form)},
-        )
 
 
 class SiteRemoveView(ClientRequestMixin, View):
@@ -186,45 +176,25 @@ class SiteRemoveView(ClientRequestMixin, View):
         if response := self.unless_editable():
             return response
         site = self.site()
-        services.site_remove(site=site)
+        drafts.site_remove(site=site)
         messages.success(request, f"Site {site.name} removed.")
         return redirect("request-tasks", reference=reference)
 
 
-class ServicesView(ClientRequestMixin, View):
+class ServicesView(DraftFormPageView):
     """Change the Thredd services a draft asks for."""
 
-    def get(self, request: HttpRequest, reference: str) -> HttpResponse:
-        """Show the services chosen so far."""
-        if response := self.unless_editable():
-            return response
-        draft = self.connectivity_request
-        return self.render_form(ServicesForm(initial={"services": draft.services}))
+    template_name = "connectivity/services.html"
+    form_class = ServicesForm
 
-    def post(self, request: HttpRequest, reference: str) -> HttpResponse:
-        """Save the services, or show why they will not do."""
-        if response := self.unless_editable():
-            return response
-        form = ServicesForm(data=request.POST)
-        if not form.is_valid():
-            return self.render_form(form)
-        services.request_services_save(
+    def get_initial(self) -> dict:
+        return {"services": self.connectivity_request.services}
+
+    def form_valid(self, form: ServicesForm) -> HttpResponse:
+        drafts.request_services_save(
             request=self.connectivity_request, services=form.cleaned_data["services"]
         )
-        return redirect(next_url(request, reference))
-
-    def render_form(self, form: ServicesForm) -> HttpResponse:
-        """Render the form with its error summary."""
-        return render(
-            self.request,
-            "connectivity/services.html",
-            {
-                "draft": self.connectivity_request,
-                "form": form,
-                "errors": _summary(form),
-                "next": self.request.POST.get("next") or self.request.GET.get("next", ""),
-            },
-        )
+        return redirect(next_url(self.request, self.connectivity_request.reference))
 
 
 class SubnetAvailabilityView(ClientRequestMixin, View):
@@ -255,10 +225,6 @@ def device_platforms(request: HttpRequest) -> HttpResponse:
         name = "device_platform"
     select = forms.Select(choices=platform_choices(text(vendor)))
     return HttpResponse(select.render(name, "", attrs={"id": f"id_{name}", "class": "form-select"}))
-
-
-def _summary(form) -> list[tuple[str, str]]:
-    return error_summary([form])
 
 
 def next_url(request: HttpRequest, reference: str) -> str:

@@ -11,8 +11,6 @@ import redis
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
-from connectivity import artifacts, workflow
-from connectivity.availability import subnet_confirm
 from connectivity.choices import RequestStatus
 from connectivity.models import (
     ServiceRange,
@@ -20,10 +18,12 @@ from connectivity.models import (
     ThreddGateway,
     ThreddSettings,
 )
+from connectivity.services import allocation, artifacts, workflow
+from connectivity.services.allocation import subnet_confirm
 from connectivity.tasks import artifact_render_task, email_send
 from tests.configgen.conftest import DATA
 from tests.conftest import REDIS_URL, Worker, _database_url
-from tests.workflow.factories import request_create, request_document
+from tests.factories import request_create, request_document
 from thredd_onboard.celery import app
 
 GATEWAY_IPS = ("52.56.10.10", "52.56.20.20")
@@ -84,8 +84,10 @@ def approve(connectivity_request, engineer):
     for subnet in Subnet.objects.filter(site__request=connectivity_request):
         subnet_confirm(subnet=subnet, actor=engineer)
     with transaction.atomic():
-        approved = workflow.request_approve(request=connectivity_request, actor=engineer)
-        artifacts.tunnel_values_assign(request=approved)
+        approved = workflow.request_transition(
+            "approve", request=connectivity_request, actor=engineer
+        )
+        allocation.tunnel_values_assign(request=approved)
         artifacts.artifacts_create_pending(request=approved)
     approved.refresh_from_db()
     return approved

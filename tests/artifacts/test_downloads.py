@@ -4,14 +4,14 @@ import io
 import zipfile
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
-from django.template import Context, Template
+from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
 
-from connectivity import workflow
 from connectivity.choices import RequestStatus
 from connectivity.models import Artifact, ArtifactDownload, ConnectivityRequest, Tunnel
+from connectivity.selectors.files import request_files
+from connectivity.services import workflow
 from tests.conftest import verified_staff_login
 
 from .conftest import approve, render_all, stored_files, three_vpns
@@ -239,10 +239,11 @@ class TestProgress:
 
 def _section(connectivity_request, user) -> str:
     """Render the "Configuration files" section as a page including it would."""
-    request = RequestFactory().get("/")
-    request.user = user or AnonymousUser()
-    template = Template("{% load artifacts %}{% configuration_files r %}")
-    return template.render(Context({"r": connectivity_request, "request": request}))
+    return render_to_string(
+        "connectivity/includes/artifacts.html",
+        {"files": request_files(request=connectivity_request, user=user)},
+        request=RequestFactory().get("/"),
+    )
 
 
 def test_the_section_lists_other_devices_for_each_vpn(client_user, rendered):
@@ -259,12 +260,12 @@ def test_an_amendment_lists_the_superseded_files_which_stay_downloadable(
 ):
     active = approved_request()
     (old,) = render_all(active)
-    workflow.request_activate(request=active, actor=thredd_engineer)
-    amendment = workflow.request_start_amendment(request=active, actor=client_user)
+    workflow.request_transition("activate", request=active, actor=thredd_engineer)
+    amendment = workflow.request_transition("start_amendment", request=active, actor=client_user)
     ConnectivityRequest.objects.filter(pk=amendment.pk).update(status=RequestStatus.IN_REVIEW)
     amendment = approve(amendment, thredd_engineer)
     (new,) = render_all(amendment)
-    workflow.request_activate(request=amendment, actor=thredd_engineer)
+    workflow.request_transition("activate", request=amendment, actor=thredd_engineer)
     active.refresh_from_db()
 
     html = _section(amendment, client_user)

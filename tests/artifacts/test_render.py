@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
 
-from connectivity import artifacts
 from connectivity.models import Artifact, ArtifactStatus, ThreddGateway, Tunnel
+from connectivity.services import artifacts
 from connectivity.tasks import artifact_render_task, artifact_sweep
 
 from .conftest import (

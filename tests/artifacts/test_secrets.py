@@ -11,13 +11,13 @@ from django.db import connection
 from django.db.models import F
 from django.urls import reverse
 
-from connectivity import workflow
 from connectivity.choices import RequestStatus
 from connectivity.models import Artifact, OutboundEmail, Tunnel
-from connectivity.notifications import outbound_email_send
+from connectivity.services import workflow
+from connectivity.services.notifications import outbound_email_send
 from connectivity.tasks import artifact_render_task, artifact_sweep
 from tests.conftest import verified_staff_login
-from tests.workflow.factories import request_create
+from tests.factories import request_create
 
 from .conftest import approve, three_vpns
 
@@ -52,7 +52,9 @@ def test_a_psk_appears_in_downloaded_files_only(
         sites=three_vpns(),
     )
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.request_start_review(request=connectivity_request, actor=thredd_engineer)
+        workflow.request_transition(
+            "start_review", request=connectivity_request, actor=thredd_engineer
+        )
         approve(connectivity_request, thredd_engineer)
         Artifact.objects.update(created_at=F("created_at") - timedelta(minutes=2))
         assert artifact_sweep() == 3

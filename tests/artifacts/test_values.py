@@ -7,13 +7,13 @@ from ipaddress import IPv4Network
 import pytest
 from django.db import connection, connections, transaction
 
-from connectivity import artifacts, workflow
 from connectivity import constants as limits
-from connectivity.availability import AllocationConflict
 from connectivity.choices import RequestStatus
 from connectivity.models import ConnectivityRequest, InsideAllocation, Tunnel
 from connectivity.rules import check_psk
-from tests.workflow.factories import TUNNEL_PSK, request_document
+from connectivity.services import allocation, workflow
+from connectivity.services.allocation import AllocationConflict
+from tests.documents import TUNNEL_PSK, request_document
 
 from .conftest import approve, three_vpns
 
@@ -78,7 +78,7 @@ def test_assigning_again_changes_nothing(approved_request):
     connectivity_request = approved_request(sites=three_vpns())
     before = [(t.pk, t.psk, t.inside_cidr) for t in _tunnels(connectivity_request)]
 
-    artifacts.tunnel_values_assign(request=connectivity_request)
+    allocation.tunnel_values_assign(request=connectivity_request)
 
     assert [(t.pk, t.psk, t.inside_cidr) for t in _tunnels(connectivity_request)] == before
     assert InsideAllocation.objects.count() == len(before)
@@ -104,9 +104,9 @@ def test_an_amendment_keeps_the_values_of_unchanged_vpns_and_takes_over_their_ci
     approved_request, client_user, thredd_engineer
 ):
     active = approved_request()
-    workflow.request_activate(request=active, actor=thredd_engineer)
+    workflow.request_transition("activate", request=active, actor=thredd_engineer)
     old = [(t.psk, t.inside_cidr) for t in _tunnels(active)]
-    amendment = workflow.request_start_amendment(request=active, actor=client_user)
+    amendment = workflow.request_transition("start_amendment", request=active, actor=client_user)
     site = amendment.sites.get()
     added = copy.deepcopy(site.vpns.get())
     added.pk, added.position, added.peer_ip = None, 1, "81.2.69.199"
@@ -133,7 +133,7 @@ def test_two_approvals_at_once_never_share_an_inside_cidr(in_review, thredd_uat)
         try:
             barrier.wait(timeout=10)
             with transaction.atomic():
-                artifacts.tunnel_values_assign(request=connectivity_request)
+                allocation.tunnel_values_assign(request=connectivity_request)
         except Exception as exc:  # reported by the assertion below
             errors.append(exc)
         finally:

@@ -12,8 +12,8 @@ import pytest
 from django.conf import settings
 from django.db.models import F
 
-from connectivity import artifacts
 from connectivity.models import Artifact, ArtifactStatus
+from connectivity.services import artifacts
 from connectivity.tasks import artifact_render_task, artifact_sweep
 from tests.conftest import _database_url, wait_until
 

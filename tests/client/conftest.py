@@ -2,8 +2,8 @@
 
 import pytest
 
-from connectivity import services
 from connectivity.choices import ConnectionType, Environment, Service
+from connectivity.services import drafts
 
 
 @pytest.fixture
@@ -15,7 +15,7 @@ def signed_in(client, client_user):
 
 def draft_of(user, *, environment=Environment.UAT, connection_type=ConnectionType.IPSEC_VPN):
     """Start a draft of `user`'s organisation asking for every service."""
-    return services.draft_create(
+    return drafts.draft_create(
         organisation=user.organisation,
         actor=user,
         environment=environment,
@@ -28,5 +28,5 @@ def draft_of(user, *, environment=Environment.UAT, connection_type=ConnectionTyp
 def uat_draft(client_user):
     """Return a UAT IPsec draft with one site, as a new user leaves it after adding a site."""
     draft = draft_of(client_user)
-    services.site_add(request=draft, name="London DC1")
+    drafts.site_add(request=draft, name="London DC1")
     return draft

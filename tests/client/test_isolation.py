@@ -3,18 +3,19 @@
 import pytest
 from django.urls import URLPattern, reverse
 
-from connectivity import urls
 from connectivity.choices import RequestStatus
-from connectivity.document import document_load, parse_document
+from connectivity.document import parse_document
 from connectivity.models import MtlsDetails
-from tests.workflow.factories import request_document
+from connectivity.services.drafts import document_load
+from connectivity.urls import client as urls
+from tests.documents import request_document
 
 # URLs about one request or one of its sites: the ones isolation is about.
 REQUEST_KWARGS = {"reference", "site_id"}
 
 
 def request_patterns() -> list[URLPattern]:
-    """Return every pattern of connectivity/urls.py that names a request."""
+    """Return every pattern of connectivity/urls/client.py that names a request."""
     return [
         pattern
         for pattern in urls.urlpatterns

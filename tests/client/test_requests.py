@@ -1,16 +1,18 @@
 """The list of requests, the request page and its moves: withdraw, amend, copy, invite."""
 
+import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from connectivity import services
 from connectivity.choices import ConnectionType, Environment, RequestStatus
 from connectivity.models import ConnectivityRequest, User
+from connectivity.services import drafts
 from tests.conftest import PASSWORD, verified_staff_login
-from tests.workflow.factories import request_create
+from tests.factories import request_create
 
 from .conftest import draft_of
 
@@ -23,10 +25,10 @@ def _list_queries(client) -> int:
 
 def test_the_list_costs_the_same_queries_for_5_and_50_requests(signed_in, client_user):
     for _ in range(5):
-        services.site_add(request=draft_of(client_user), name="London DC1")
+        drafts.site_add(request=draft_of(client_user), name="London DC1")
     few = _list_queries(signed_in)
     for _ in range(45):
-        services.site_add(request=draft_of(client_user), name="London DC1")
+        drafts.site_add(request=draft_of(client_user), name="London DC1")
     # Two of them save the session: the 15-minute idle timeout slides on every request.
     assert _list_queries(signed_in) == few <= 8
 
@@ -34,8 +36,8 @@ def test_the_list_costs_the_same_queries_for_5_and_50_requests(signed_in, client
 def test_the_list_shows_newest_first_with_site_counts(signed_in, client_user):
     older = draft_of(client_user)
     newer = draft_of(client_user, environment=Environment.PRODUCTION)
-    services.site_add(request=newer, name="A")
-    services.site_add(request=newer, name="B")
+    drafts.site_add(request=newer, name="A")
+    drafts.site_add(request=newer, name="B")
     html = signed_in.get(reverse("request-list")).content.decode()
     assert html.index(newer.reference) < html.index(older.reference)
     assert "<td>2</td>" in html
@@ -81,12 +83,36 @@ def test_copy_to_production_applies_the_split_and_asks_for_a_check(signed_in, cl
 
 def test_copy_of_an_mtls_request_keeps_its_details(client_user):
     draft = draft_of(client_user, connection_type=ConnectionType.MTLS)
-    services.mtls_save(
+    drafts.mtls_save(
         request=draft,
-        answers=services.document.Mtls(ehi_endpoint_url="https://ehi.example.com/ehi"),
+        answers=drafts.document.Mtls(ehi_endpoint_url="https://ehi.example.com/ehi"),
     )
-    copy = services.request_copy_to_production(request=draft, actor=client_user)
+    copy = drafts.request_copy_to_production(request=draft, actor=client_user)
     assert copy.mtls.ehi_endpoint_url == "https://ehi.example.com/ehi"
+
+
+@pytest.mark.parametrize("status", [RequestStatus.WITHDRAWN, RequestStatus.REJECTED])
+def test_the_copy_service_itself_refuses_a_withdrawn_or_rejected_uat_request(client_user, status):
+    """The page hides the button, and a POST straight to the service is refused too."""
+    uat = request_create(
+        organisation=client_user.organisation, created_by=client_user, status=status
+    )
+    with pytest.raises(ValidationError, match="cannot be copied to production"):
+        drafts.request_copy_to_production(request=uat, actor=client_user)
+    assert ConnectivityRequest.objects.count() == 1
+
+
+def test_a_post_to_copy_a_withdrawn_request_copies_nothing(signed_in, client_user):
+    uat = request_create(
+        organisation=client_user.organisation,
+        created_by=client_user,
+        status=RequestStatus.WITHDRAWN,
+    )
+    response = signed_in.post(
+        reverse("request-copy", kwargs={"reference": uat.reference}), follow=True
+    )
+    assert "cannot be copied to production" in response.content.decode()
+    assert ConnectivityRequest.objects.count() == 1
 
 
 def test_changes_requested_shows_thredd_comment_and_the_task_list(signed_in, client_user):

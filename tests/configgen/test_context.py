@@ -5,9 +5,9 @@ from datetime import datetime
 
 import pytest
 
-from connectivity.configgen.catalogue import CATALOGUE
+from connectivity.catalogue import CATALOGUE
 from connectivity.configgen.context import ContextError, build_context
-from connectivity.configgen.render import RenderError, render_request, render_target
+from connectivity.configgen.render import RenderError, render_target, request_contexts
 from connectivity.configgen.targets import Kind, target_for_device, targets_of_kind
 from tests.configgen.conftest import (
     GENERATED_AT,
@@ -89,15 +89,18 @@ def test_target_that_cannot_do_bgp_refuses():
         render_target("swanctl", context)
 
 
-def test_render_request_gives_the_chosen_device_and_same_checksum_twice():
+def test_request_contexts_give_the_chosen_device_and_same_checksum_twice():
     doc = vpn_document("juniper", "srx")
-    kwargs = {
-        "thredd": THREDD,
-        "request_reference": REFERENCE,
-        "generated_at": GENERATED_AT,
-        "tunnel_values": {(0, 0): TUNNEL_VALUES},
-    }
-    (first,) = render_request(doc, **kwargs)
-    (again,) = render_request(doc, **kwargs)
+    contexts = request_contexts(
+        doc,
+        thredd=THREDD,
+        request_reference=REFERENCE,
+        generated_at=GENERATED_AT,
+        tunnel_values={(0, 0): TUNNEL_VALUES},
+    )
+    assert list(contexts) == [(0, 0)]
+    context = contexts[0, 0]
+    (first,) = render_target(context.vpn.device_target, context)
+    (again,) = render_target(context.vpn.device_target, context)
     assert first.name == "thr-2025-0042-london-dc1-vpn1-juniper-srx.txt"
     assert first.checksum == again.checksum

@@ -5,7 +5,12 @@ from ipaddress import IPv4Network
 import pytest
 
 from connectivity import constants as limits
-from connectivity.configgen.values import generate_psk, next_inside_cidrs, plan_tunnel_values
+from connectivity.configgen.values import (
+    InsideCidrPool,
+    InsideCidrTaken,
+    generate_psk,
+    plan_tunnel_values,
+)
 from connectivity.rules import check_psk
 from tests.configgen.conftest import vpn_document
 
@@ -19,26 +24,42 @@ def test_generated_psks_meet_aws_rule_and_differ():
 
 
 def test_first_free_inside_cidr_skips_reserved_and_used():
-    (first,) = next_inside_cidrs(())
+    first = InsideCidrPool().take(1)
     assert first == IPv4Network("169.254.0.4/30")
     assert first not in limits.RESERVED_INSIDE_CIDRS
-    used = ["169.254.0.4/30", IPv4Network("169.254.0.8/30")]
-    assert next_inside_cidrs(used, 2) == (
+    pool = InsideCidrPool({1: ["169.254.0.4/30", IPv4Network("169.254.0.8/30")]})
+    assert [pool.take(1), pool.take(1)] == [
         IPv4Network("169.254.0.12/30"),
         IPv4Network("169.254.0.16/30"),
-    )
+    ]
+    # Each gateway has its own range: gateway 2 still starts at the bottom.
+    assert pool.take(2) == IPv4Network("169.254.0.4/30")
+
+
+def test_a_network_avoided_once_is_not_lost_for_later():
+    pool = InsideCidrPool()
+    assert pool.take(1, avoiding={IPv4Network("169.254.0.4/30")}) == IPv4Network("169.254.0.8/30")
+    assert pool.take(1) == IPv4Network("169.254.0.4/30")
 
 
 def test_allocation_never_returns_a_reserved_block():
-    every = next_inside_cidrs((), 16_000)
+    pool = InsideCidrPool()
+    every = [pool.take(1) for _ in range(16_000)]
     assert not set(every) & limits.RESERVED_INSIDE_CIDRS
     assert IPv4Network("169.254.1.4/30") in every
+    assert len(set(every)) == 16_000
 
 
 def test_exhausted_range_raises():
     used = list(limits.INSIDE_CIDR_RANGE.subnets(new_prefix=30))
     with pytest.raises(ValueError, match="No free inside /30"):
-        next_inside_cidrs(used)
+        InsideCidrPool({1: used}).take(1)
+
+
+def test_a_chosen_inside_cidr_taken_on_its_gateway_is_refused():
+    doc = vpn_document(tunnels=[{"inside_cidr": "169.254.0.8/30", "psk": "client.chosen_1"}])
+    with pytest.raises(InsideCidrTaken, match=r"169\.254\.0\.8/30.*gateway 1"):
+        plan_tunnel_values(doc, used_inside_cidrs={1: ["169.254.0.8/30"]})
 
 
 def test_plan_keeps_client_choices_and_fills_the_rest_per_gateway():

@@ -7,9 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from connectivity.choices import ConnectionType, Environment
-from connectivity.document import document_load, parse_document, request_to_document, to_dict
+from connectivity.document import parse_document, to_dict
 from connectivity.models import ConnectivityRequest, Site, Tunnel, Vpn
-from tests.rules import make_csr, valid_mtls_document, valid_tgw_document, valid_vpn_document
+from connectivity.selectors.requests import request_to_document
+from connectivity.services.drafts import document_load
+from tests.documents import make_csr, valid_mtls_document, valid_tgw_document, valid_vpn_document
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from connectivity.choices import Environment
 from connectivity.models import Allocation, ConnectivityRequest, ReservedRange, ThreddSettings
 from tests.conftest import BASE_DIR
-from tests.rules import valid_vpn_document
+from tests.documents import valid_vpn_document
 
 pytestmark = pytest.mark.django_db
 

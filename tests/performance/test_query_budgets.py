@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from connectivity.choices import ConnectionType, RequestStatus
+from connectivity.management.scale import seed_scale
 from connectivity.models import Comment, ConnectivityRequest, RequestEvent, User
-from connectivity.scale import seed_scale
 from tests.conftest import verified_staff_login
+from tests.factories import request_create
 
 pytestmark = pytest.mark.django_db
 
@@ -114,5 +115,59 @@ def test_review_page(engineer_client, seeded):
     )
     url = reverse("review-detail", kwargs={"reference": reviewed.reference})
     few = _queries(engineer_client, url)
+    assert few <= REVIEW_PAGE_BUDGET
     _grow(around=reviewed)
     assert _queries(engineer_client, url) == few
+
+
+# A production draft as a busy client sends it: three sites, two VPNs each, four subnets each.
+BUSY_SITES = [
+    {
+        "name": f"Site {number}",
+        "routing": "static",
+        "vpns": [
+            {
+                "services": services,
+                "peer_ip": f"81.2.69.{160 + 10 * position + number}",
+                "device": {"vendor": "strongswan", "platform": "swanctl", "software": "5.9"},
+                "ike_version": 2,
+            }
+            for position, services in enumerate((["web_services", "ehi"], ["portal"]))
+        ],
+        "subnets": [{"cidr": f"10.{60 + number}.{k}.0/24", "purpose": "ehi"} for k in range(4)],
+    }
+    for number in range(3)
+]
+# The task list and check answers once read every answer twice, and each subnet's
+# availability apart: 46 and 47 queries for this draft. The answers are now read once and
+# availability in two queries, whatever the number of subnets.
+TASK_LIST_BUDGET = CHECK_ANSWERS_BUDGET = 17
+REVIEW_PAGE_BUDGET = 20
+
+
+@pytest.fixture
+def busy(organisation, client_user):
+    return request_create(
+        organisation=organisation,
+        created_by=client_user,
+        environment="production",
+        sites=BUSY_SITES,
+    )
+
+
+@pytest.mark.parametrize(
+    ("page", "budget"),
+    [("request-tasks", TASK_LIST_BUDGET), ("request-check", CHECK_ANSWERS_BUDGET)],
+)
+def test_the_task_list_and_check_answers_read_the_answers_once(
+    client, client_user, busy, page, budget
+):
+    client.force_login(client_user)
+    assert _queries(client, reverse(page, kwargs={"reference": busy.reference})) <= budget
+
+
+def test_the_review_page_of_a_busy_request_stays_within_its_budget(client, busy, thredd_engineer):
+    ConnectivityRequest.objects.filter(pk=busy.pk).update(status=RequestStatus.IN_REVIEW)
+    engineer_client = verified_staff_login(client, thredd_engineer)
+    url = reverse("review-detail", kwargs={"reference": busy.reference})
+    assert _queries(engineer_client, url) <= REVIEW_PAGE_BUDGET

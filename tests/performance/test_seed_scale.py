@@ -9,6 +9,7 @@ from django.db.models import Count, Max, Min
 
 from connectivity.choices import RequestStatus
 from connectivity.findings import has_errors
+from connectivity.management.scale import seed_scale
 from connectivity.models import (
     Allocation,
     Artifact,
@@ -18,8 +19,7 @@ from connectivity.models import (
     Organisation,
     RequestEvent,
 )
-from connectivity.review import request_findings
-from connectivity.scale import seed_scale
+from connectivity.selectors.findings import request_findings
 
 pytestmark = pytest.mark.django_db
 

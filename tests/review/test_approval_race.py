@@ -6,12 +6,13 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from connectivity import workflow
-from connectivity.availability import AllocationConflict
 from connectivity.choices import RequestStatus as S
 from connectivity.models import Allocation, ConnectivityRequest
+from connectivity.services import workflow
+from connectivity.services.allocation import AllocationConflict
 from tests.conftest import verified_staff_login
-from tests.workflow.factories import request_create, request_document, subnets_confirm
+from tests.documents import request_document
+from tests.factories import request_create, subnets_confirm
 
 
 def _in_review(organisation, user, engineer, subnets: list[dict]) -> ConnectivityRequest:
@@ -53,7 +54,9 @@ def test_exactly_one_of_two_racing_approvals_allocates(
     def approve(name, request, engineer):
         try:
             start.wait(timeout=10)
-            outcomes[name] = workflow.request_approve(request=request, actor=engineer).status
+            outcomes[name] = workflow.request_transition(
+                "approve", request=request, actor=engineer
+            ).status
         except Exception as exc:  # the test inspects what was raised
             outcomes[name] = exc
         finally:

@@ -6,11 +6,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectivity.availability import next_free_network, request_availability
 from connectivity.choices import Environment
-from connectivity.document import document_load, parse_document
+from connectivity.document import parse_document
 from connectivity.models import Allocation, ConnectivityRequest, ReservedRange, ThreddSettings
-from tests.rules import valid_vpn_document
+from connectivity.selectors.availability import next_free_network, request_availability
+from connectivity.services.drafts import document_load
+from tests.documents import valid_vpn_document
 
 pytestmark = pytest.mark.django_db
 

@@ -12,12 +12,12 @@ import pytest
 from django_otp.oath import TOTP
 from playwright.sync_api import Page, expect
 
-from connectivity import workflow
 from connectivity.choices import RequestStatus as S
 from connectivity.models import Allocation
+from connectivity.services import workflow
 from tests.client.test_journeys import check_page
 from tests.conftest import PASSWORD
-from tests.workflow.factories import request_create
+from tests.factories import request_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,7 +55,7 @@ def test_review_ask_for_changes_resubmit_and_approve(
     live_server, browser, page, organisation, client_user, thredd_engineer, smtp_server, eager_tasks
 ):
     request = request_create(organisation=organisation, created_by=client_user)
-    workflow.request_submit(request=request, actor=client_user)
+    workflow.request_transition("submit", request=request, actor=client_user)
     reference = request.reference
 
     # The engineer finds it in the queue, filtered by the organisation's name, and takes it.

@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from connectivity import workflow
 from connectivity.choices import RequestStatus as S
 from connectivity.models import Allocation, ConnectivityRequest, RequestEvent, Subnet
-from tests.workflow.factories import request_create, subnets_confirm
+from connectivity.services import workflow
+from tests.factories import request_create, subnets_confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def test_queue_lists_waiting_requests_and_filters_them(
     assert _queue_references(staff_client.get(reverse("review-queue"), {"assignee": "me"})) == []
 
     # "Assign to me" from the row takes the request into review, assigned to the engineer.
-    response = staff_client.post(_action(ours.reference, "assign"), {"next": "queue"})
+    response = staff_client.post(_action(ours.reference, "start_review"), {"next": "queue"})
     assert response.status_code == 302
     assert response.url == reverse("review-queue")
     ours.refresh_from_db()
@@ -99,15 +99,17 @@ def test_queue_sorts_oldest_waiting_first_and_counts_client_time_apart(
 
 def test_the_workflow_keeps_the_waiting_clocks(organisation, client_user, thredd_engineer):
     request = request_create(organisation=organisation, created_by=client_user)
-    workflow.request_submit(request=request, actor=client_user)
+    workflow.request_transition("submit", request=request, actor=client_user)
     request.refresh_from_db()
     submitted_at = request.submitted_at
     assert submitted_at is not None
-    workflow.request_start_review(request=request, actor=thredd_engineer)
-    workflow.request_ask_for_changes(request=request, actor=thredd_engineer, comment="Use a /24.")
+    workflow.request_transition("start_review", request=request, actor=thredd_engineer)
+    workflow.request_transition(
+        "ask_for_changes", request=request, actor=thredd_engineer, comment="Use a /24."
+    )
     request.refresh_from_db()
     assert request.client_wait_since is not None
-    workflow.request_submit(request=request, actor=client_user)
+    workflow.request_transition("submit", request=request, actor=client_user)
     request.refresh_from_db()
     assert request.client_wait_since is None
     assert request.client_wait > timedelta(0)
@@ -209,7 +211,7 @@ def test_a_changed_subnet_needs_confirming_again(
     subnets_confirm(request=request, engineer=thredd_engineer)
     Subnet.objects.filter(site__request=request).update(network="10.20.40.0/24")
     with pytest.raises(workflow.TransitionError, match=r"10\.20\.40\.0/24 not confirmed"):
-        workflow.request_approve(request=request, actor=thredd_engineer)
+        workflow.request_transition("approve", request=request, actor=thredd_engineer)
     assert (
         "Changed since it was confirmed"
         in staff_client.get(_review(request.reference)).content.decode()
@@ -238,7 +240,7 @@ def test_approving_bgp_records_thredds_agreement(
     assert 'data-testid="bgp-justification"' in page
     assert "Our DCs fail over." in page
     subnets_confirm(request=request, engineer=thredd_engineer)
-    workflow.request_approve(request=request, actor=thredd_engineer, comment="Fine.")
+    workflow.request_transition("approve", request=request, actor=thredd_engineer, comment="Fine.")
     event = request.events.get(to_status=S.APPROVED)
     assert "Thredd agreed to BGP routing for site London DC1 (client ASN 65010)." in event.comment
 
@@ -247,7 +249,7 @@ def test_an_amendment_shows_what_it_changes(
     staff_client, thredd_engineer, organisation, client_user
 ):
     active = request_create(organisation=organisation, created_by=client_user, status=S.ACTIVE)
-    amendment = workflow.request_start_amendment(request=active, actor=client_user)
+    amendment = workflow.request_transition("start_amendment", request=active, actor=client_user)
     site = amendment.sites.get()
     site.vpns.update(peer_ip="81.2.69.170")
     site.subnets.update(network="10.20.31.0/24")
@@ -266,14 +268,14 @@ def test_an_approved_amendment_takes_over_the_active_revisions_allocations(
 ):
     active = request_create(organisation=organisation, created_by=client_user, status=S.IN_REVIEW)
     subnets_confirm(request=active, engineer=thredd_engineer)
-    workflow.request_approve(request=active, actor=thredd_engineer)
-    workflow.request_activate(request=active, actor=thredd_engineer)
-    amendment = workflow.request_start_amendment(request=active, actor=client_user)
+    workflow.request_transition("approve", request=active, actor=thredd_engineer)
+    workflow.request_transition("activate", request=active, actor=thredd_engineer)
+    amendment = workflow.request_transition("start_amendment", request=active, actor=client_user)
     amendment.sites.get().subnets.update(network="10.20.28.0/23")  # grows over the old /24
     ConnectivityRequest.objects.filter(pk=amendment.pk).update(status=S.IN_REVIEW)
     subnets_confirm(request=amendment, engineer=thredd_engineer)
 
-    workflow.request_approve(request=amendment, actor=thredd_engineer)
+    workflow.request_transition("approve", request=amendment, actor=thredd_engineer)
     (allocation,) = Allocation.objects.all()
     assert (allocation.request, str(allocation.network)) == (amendment, "10.20.28.0/23")
 
@@ -282,9 +284,11 @@ def test_withdrawn_and_rejected_requests_hold_no_allocation(
     thredd_engineer, organisation, client_user
 ):
     rejected = request_create(organisation=organisation, created_by=client_user, status=S.IN_REVIEW)
-    workflow.request_reject(request=rejected, actor=thredd_engineer, reason="Not ours.")
+    workflow.request_transition(
+        "reject", request=rejected, actor=thredd_engineer, comment="Not ours."
+    )
     withdrawn = request_create(
         organisation=organisation, created_by=client_user, status=S.SUBMITTED
     )
-    workflow.request_withdraw(request=withdrawn, actor=client_user)
+    workflow.request_transition("withdraw", request=withdrawn, actor=client_user)
     assert not Allocation.objects.exists()

@@ -6,15 +6,15 @@ from django.urls import reverse
 
 from connectivity.choices import RequestStatus as S
 from connectivity.models import Subnet
-from connectivity.staff_urls import urlpatterns
+from connectivity.urls.staff import urlpatterns
 from tests.conftest import verified_staff_login
-from tests.workflow.factories import request_create
+from tests.factories import request_create
 
 pytestmark = pytest.mark.django_db
 
 
 def _staff_urls(request) -> list[str]:
-    """Every URL of connectivity.staff_urls, filled in with `request`'s objects."""
+    """Every URL of connectivity.urls.staff, filled in with `request`'s objects."""
     values = {
         "reference": request.reference,
         "subnet_id": Subnet.objects.filter(site__request=request).first().pk,
@@ -51,7 +51,9 @@ def test_moves_are_post_only_and_need_the_csrf_token(organisation, client_user, 
     request = request_create(organisation=organisation, created_by=client_user, status=S.SUBMITTED)
     browser = Client(enforce_csrf_checks=True)
     verified_staff_login(browser, thredd_engineer)
-    assign = reverse("review-action", kwargs={"reference": request.reference, "action": "assign"})
+    assign = reverse(
+        "review-action", kwargs={"reference": request.reference, "action": "start_review"}
+    )
     assert browser.get(assign).status_code == 405
     assert browser.post(assign).status_code == 403  # no CSRF token
     request.refresh_from_db()

@@ -13,7 +13,7 @@ from connectivity.document import (
     to_dict,
 )
 from connectivity.rules import validate_document
-from tests.rules import make_csr, valid_tgw_document, valid_vpn_document
+from tests.documents import make_csr, valid_tgw_document, valid_vpn_document
 
 
 def findings_of(data) -> list[tuple[str, str]]:

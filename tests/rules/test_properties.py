@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 from connectivity.document import parse_document, to_dict
 from connectivity.findings import Finding, has_errors
-from connectivity.rules import check_subnet, validate_data
+from connectivity.rules import check_subnet
 from connectivity.validators import parse_ipv4_network
-from tests.rules import valid_tgw_document, valid_vpn_document
+from tests.documents import judged, valid_tgw_document, valid_vpn_document
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
 json_values = st.recursive(
@@ -92,13 +92,13 @@ def _assert_findings(findings):
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(json_values)
 def test_any_json_value_gives_findings_never_an_exception(data):
-    _assert_findings(validate_data(data))
+    _assert_findings(judged(data))
 
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_documents())
 def test_mutated_documents_give_findings_never_an_exception(data):
-    findings = validate_data(data)
+    findings = judged(data)
     _assert_findings(findings)
     doc, _ = parse_document(data)
     if doc is not None:
@@ -107,7 +107,7 @@ def test_mutated_documents_give_findings_never_an_exception(data):
 
 @given(st.sampled_from([valid_vpn_document, valid_tgw_document]))
 def test_unmutated_documents_are_valid(make):
-    assert not has_errors(validate_data(make()))
+    assert not has_errors(judged(make()))
 
 
 ipv4_networkish = st.one_of(

@@ -9,8 +9,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from connectivity import rules
 from connectivity.document import Bgp, Contact, Device, Site, Tgw, Tunnel, parse_document
 from connectivity.findings import has_errors
-from tests.rules import (
+from tests.documents import (
     THREDD_ASN,
+    judged,
     make_csr,
     make_sha1_csr,
     rsa_key,
@@ -25,7 +26,7 @@ def codes(findings) -> list[str]:
 
 
 def validate(data: dict) -> list:
-    return rules.validate_data(data, thredd_asn=THREDD_ASN)
+    return judged(data, thredd_asn=THREDD_ASN)
 
 
 # --- Subnets ----------------------------------------------------------------------------------
@@ -421,7 +422,7 @@ def test_check_peer_ip(peer_ip, expected):
     ],
 )
 def test_check_ike_version(ike_version, vendor, platform, expected):
-    from connectivity.configgen.catalogue import find_platform
+    from connectivity.catalogue import find_platform
 
     found = find_platform(vendor, platform)
     assert codes(rules.check_ike_version(ike_version, "ike", platform=found)) == expected

@@ -6,11 +6,11 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from connectivity import workflow
 from connectivity.choices import RequestStatus
 from connectivity.models import AuditAction, AuditEntry, Tunnel
+from connectivity.services import workflow
 from tests.conftest import PASSWORD, verified_staff_login
-from tests.workflow.factories import request_create
+from tests.factories import request_create
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Chromium/130"
 
@@ -49,8 +49,10 @@ def test_every_transition_is_recorded_even_without_a_page(
     submitted = request_create(
         organisation=organisation, created_by=client_user, status=RequestStatus.SUBMITTED
     )
-    workflow.request_start_review(request=submitted, actor=thredd_engineer)
-    workflow.request_reject(request=submitted, actor=thredd_engineer, reason="Not needed")
+    workflow.request_transition("start_review", request=submitted, actor=thredd_engineer)
+    workflow.request_transition(
+        "reject", request=submitted, actor=thredd_engineer, comment="Not needed"
+    )
     entries = AuditEntry.objects.filter(action=AuditAction.TRANSITION).order_by("id")
     assert [entry.detail.rsplit(": ", 1)[1] for entry in entries] == [
         "submitted → in_review",
@@ -85,7 +87,7 @@ def test_no_secret_reaches_the_audit_log(client, rendered, client_user, thredd_e
     client.post(reverse("login"), {"username": client_user.email, "password": PASSWORD + "x"})
     client.post(reverse("login"), {"username": client_user.email, "password": PASSWORD})
     client.get(reverse("artifact-zip", args=[rendered.reference]))
-    workflow.request_activate(request=rendered, actor=thredd_engineer)
+    workflow.request_transition("activate", request=rendered, actor=thredd_engineer)
     psks = list(Tunnel.objects.values_list("psk", flat=True))
     assert len(psks) == 6
     with connection.cursor() as cursor:

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from connectivity import services
 from connectivity.choices import ConnectionType, Environment, Service
+from connectivity.services import drafts
 from tests.conftest import PASSWORD, verified_staff_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,14 +29,14 @@ def test_client_and_review_pages_run_without_a_csp_violation(
     console = []
     page.on("console", lambda message: console.append(message.text))
     page.add_init_script(WATCH_VIOLATIONS)
-    draft = services.draft_create(
+    draft = drafts.draft_create(
         organisation=client_user.organisation,
         actor=client_user,
         environment=Environment.UAT,
         connection_type=ConnectionType.IPSEC_VPN,
         services=list(Service.values),
     )
-    site = services.site_add(request=draft, name="London DC1")
+    site = drafts.site_add(request=draft, name="London DC1")
 
     page.goto(live_server.url + reverse("login"))
     page.get_by_label("Email address").fill(client_user.email)

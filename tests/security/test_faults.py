@@ -21,8 +21,6 @@ from django.db import connection, connections
 from django.db.models import F
 from django.urls import reverse
 
-from connectivity import services
-from connectivity.availability import subnet_confirm
 from connectivity.choices import RequestStatus
 from connectivity.models import (
     Artifact,
@@ -32,6 +30,8 @@ from connectivity.models import (
     OutboundEmailStatus,
     Subnet,
 )
+from connectivity.services import drafts
+from connectivity.services.allocation import subnet_confirm
 from connectivity.tasks import artifact_render_task, artifact_sweep, email_send, email_sweep
 from tests.conftest import free_port, verified_staff_login, wait_until
 
@@ -157,7 +157,7 @@ def test_redis_stopped_at_approval_the_approval_stands_and_files_and_mail_follow
 
 def _lose_the_connection_after(service, monkeypatch):
     """Make `service` write its first row, then lose its database connection mid-write."""
-    original = services._stored
+    original = drafts._stored
 
     def stored_then_lost(instance):
         saved = original(instance)
@@ -165,7 +165,7 @@ def _lose_the_connection_after(service, monkeypatch):
             cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
         return saved
 
-    monkeypatch.setattr(services, "_stored", stored_then_lost)
+    monkeypatch.setattr(drafts, "_stored", stored_then_lost)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -174,7 +174,7 @@ def test_the_database_lost_mid_request_gives_a_clean_error_page_and_no_half_requ
 ):
     client.raise_request_exception = False
     client.force_login(client_user)
-    _lose_the_connection_after(services.draft_create, monkeypatch)
+    _lose_the_connection_after(drafts.draft_create, monkeypatch)
 
     # An mTLS draft writes the request, then its mTLS row: the connection dies between.
     response = client.post(

@@ -12,11 +12,11 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectivity import services
 from connectivity.choices import ConnectionType, Environment, Service
+from connectivity.services import drafts
 from tests.client.test_forms import contacts_post, site_post
+from tests.documents import valid_vpn_document
 from tests.models.test_validate_request import _validate
-from tests.rules import valid_vpn_document
 
 FRAGMENTS = [
     "<script>alert(1)</script>",
@@ -47,7 +47,7 @@ RAW_MARKUP = ("<script>", "<img src=x")
 
 
 def _draft(user, connection_type=ConnectionType.IPSEC_VPN):
-    draft = services.draft_create(
+    draft = drafts.draft_create(
         organisation=user.organisation,
         actor=user,
         environment=Environment.UAT,
@@ -55,7 +55,7 @@ def _draft(user, connection_type=ConnectionType.IPSEC_VPN):
         services=list(Service.values),
     )
     if connection_type != ConnectionType.MTLS:
-        services.site_add(request=draft, name="London DC1")
+        drafts.site_add(request=draft, name="London DC1")
     return draft
 
 

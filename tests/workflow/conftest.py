@@ -4,8 +4,7 @@ import pytest
 
 from connectivity.choices import RequestStatus
 from tests.conftest import PASSWORD
-
-from .factories import request_create, subnets_confirm
+from tests.factories import request_create, subnets_confirm
 
 
 @pytest.fixture

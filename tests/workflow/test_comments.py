@@ -6,9 +6,9 @@ from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from connectivity import workflow
 from connectivity.choices import RequestStatus
 from connectivity.models import Comment, OutboundEmail
+from connectivity.services import workflow
 from tests.conftest import verified_staff_login
 
 S = RequestStatus
@@ -161,9 +161,14 @@ class TestPartials:
         self, make_request, client_user, thredd_engineer
     ):
         connectivity_request = make_request(S.SUBMITTED)
-        workflow.request_start_review(request=connectivity_request, actor=thredd_engineer)
-        workflow.request_ask_for_changes(
-            request=connectivity_request, actor=thredd_engineer, comment="Use a /24 for EHI."
+        workflow.request_transition(
+            "start_review", request=connectivity_request, actor=thredd_engineer
+        )
+        workflow.request_transition(
+            "ask_for_changes",
+            request=connectivity_request,
+            actor=thredd_engineer,
+            comment="Use a /24 for EHI.",
         )
         events = connectivity_request.events.select_related("actor")
 

@@ -6,13 +6,12 @@ import time
 import pytest
 from django.db import connection
 
-from connectivity import notifications, workflow
 from connectivity.choices import RequestStatus
 from connectivity.models import ConnectivityRequest, OutboundEmail, RequestEvent
+from connectivity.services import notifications, workflow
+from connectivity.services.workflow import TransitionError
 from connectivity.tasks import email_send
-from connectivity.workflow import TransitionError
-
-from .factories import request_create, subnets_confirm
+from tests.factories import request_create, subnets_confirm
 
 
 @pytest.mark.django_db(transaction=True)
@@ -41,8 +40,8 @@ def test_concurrent_approve_and_reject_give_one_event_one_status_one_set_of_emai
     def decide(name, service, **arguments):
         try:
             barrier.wait(timeout=10)
-            outcomes[name] = service(
-                request=connectivity_request, actor=thredd_engineer, **arguments
+            outcomes[name] = workflow.request_transition(
+                service, request=connectivity_request, actor=thredd_engineer, **arguments
             ).status
         except Exception as exc:  # the test inspects whatever was raised
             outcomes[name] = exc
@@ -50,11 +49,11 @@ def test_concurrent_approve_and_reject_give_one_event_one_status_one_set_of_emai
             connection.close()
 
     threads = [
-        threading.Thread(target=decide, args=("approve", workflow.request_approve)),
+        threading.Thread(target=decide, args=("approve", "approve")),
         threading.Thread(
             target=decide,
-            args=("reject", workflow.request_reject),
-            kwargs={"reason": "Overlaps an allocated subnet."},
+            args=("reject", "reject"),
+            kwargs={"comment": "Overlaps an allocated subnet."},
         ),
     ]
     for thread in threads:

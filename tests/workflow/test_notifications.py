@@ -5,12 +5,12 @@ import re
 import pytest
 from django.conf import settings
 
-from connectivity import workflow
 from connectivity.choices import RequestStatus
 from connectivity.models import OutboundEmail, OutboundEmailStatus, RequestEvent
-from connectivity.notifications import outbound_email_send
-
-from .factories import CONTACT_EMAIL, TUNNEL_PSK, subnets_confirm
+from connectivity.services import workflow
+from connectivity.services.notifications import outbound_email_send
+from tests.documents import CONTACT_EMAIL, TUNNEL_PSK
+from tests.factories import subnets_confirm
 
 S = RequestStatus
 CLIENT_EMAIL = "ada@acme-payments.example"
@@ -32,7 +32,7 @@ def test_submission_mails_the_client_people_and_the_thredd_team(
     connectivity_request = make_request(S.DRAFT)
 
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.request_submit(request=connectivity_request, actor=client_user)
+        workflow.request_transition("submit", request=connectivity_request, actor=client_user)
 
     reference = connectivity_request.reference
     team = settings.THREDD_TEAM_EMAIL
@@ -64,8 +64,11 @@ def test_later_changes_mail_the_assigned_engineer_not_the_team(
     connectivity_request = make_request(S.SUBMITTED)
 
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.request_start_review(request=connectivity_request, actor=thredd_engineer)
-        workflow.request_ask_for_changes(
+        workflow.request_transition(
+            "start_review", request=connectivity_request, actor=thredd_engineer
+        )
+        workflow.request_transition(
+            "ask_for_changes",
             request=connectivity_request,
             actor=thredd_engineer,
             comment="Split the subnet: EHI & Portal need their own.",
@@ -87,8 +90,11 @@ def test_reject_reason_is_mailed(
 ):
     connectivity_request = make_request(S.IN_REVIEW)
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.request_reject(
-            request=connectivity_request, actor=thredd_engineer, reason="Not a Thredd client."
+        workflow.request_transition(
+            "reject",
+            request=connectivity_request,
+            actor=thredd_engineer,
+            comment="Not a Thredd client.",
         )
     text, _ = _bodies(smtp_server.messages[0])
     assert "Reason:\nNot a Thredd client." in text
@@ -105,7 +111,7 @@ def test_no_mail_to_another_organisation(
     ]
     connectivity_request = make_request(S.DRAFT, contacts=contacts)
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.request_submit(request=connectivity_request, actor=client_user)
+        workflow.request_transition("submit", request=connectivity_request, actor=client_user)
     assert other_client_user.email not in smtp_server.delivered_to()
     assert CONTACT_EMAIL in smtp_server.delivered_to()
 
@@ -117,11 +123,13 @@ def test_no_psk_in_any_message(
     assert connectivity_request.sites.get().vpns.get().tunnels.get().psk == TUNNEL_PSK
 
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.request_submit(request=connectivity_request, actor=client_user)
-        workflow.request_start_review(request=connectivity_request, actor=thredd_engineer)
+        workflow.request_transition("submit", request=connectivity_request, actor=client_user)
+        workflow.request_transition(
+            "start_review", request=connectivity_request, actor=thredd_engineer
+        )
         subnets_confirm(request=connectivity_request, engineer=thredd_engineer)
-        workflow.request_approve(request=connectivity_request, actor=thredd_engineer)
-        workflow.request_activate(request=connectivity_request, actor=thredd_engineer)
+        workflow.request_transition("approve", request=connectivity_request, actor=thredd_engineer)
+        workflow.request_transition("activate", request=connectivity_request, actor=thredd_engineer)
 
     assert len(smtp_server.messages) == 3 + 3 * 3
     for envelope, message in zip(smtp_server.envelopes, smtp_server.messages, strict=True):
@@ -138,7 +146,7 @@ def test_a_sent_email_is_not_sent_again(
 ):
     connectivity_request = make_request(S.DRAFT)
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.request_submit(request=connectivity_request, actor=client_user)
+        workflow.request_transition("submit", request=connectivity_request, actor=client_user)
     delivered = len(smtp_server.envelopes)
 
     for email in OutboundEmail.objects.all():
@@ -154,7 +162,7 @@ def test_a_refused_recipient_fails_for_good_without_holding_up_the_others(
     smtp_server.refuse.add(CONTACT_EMAIL)
     connectivity_request = make_request(S.DRAFT)
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.request_submit(request=connectivity_request, actor=client_user)
+        workflow.request_transition("submit", request=connectivity_request, actor=client_user)
 
     refused = OutboundEmail.objects.get(recipient=CONTACT_EMAIL)
     assert (refused.status, refused.attempts) == (OutboundEmailStatus.FAILED, 1)
@@ -169,15 +177,15 @@ def test_a_refused_recipient_fails_for_good_without_holding_up_the_others(
     ("service", "arguments", "actor_fixture", "source", "subject"),
     [
         (
-            workflow.request_start_review,
+            "start_review",
             {},
             "thredd_engineer",
             S.SUBMITTED,
             "is being reviewed by Thredd",
         ),
-        (workflow.request_approve, {}, "thredd_engineer", S.IN_REVIEW, "approved by Thredd"),
-        (workflow.request_activate, {}, "thredd_engineer", S.APPROVED, "is active"),
-        (workflow.request_withdraw, {}, "client_user", S.SUBMITTED, "withdrawn"),
+        ("approve", {}, "thredd_engineer", S.IN_REVIEW, "approved by Thredd"),
+        ("activate", {}, "thredd_engineer", S.APPROVED, "is active"),
+        ("withdraw", {}, "client_user", S.SUBMITTED, "withdrawn"),
     ],
 )
 def test_every_event_has_its_own_wording(
@@ -191,7 +199,12 @@ def test_every_event_has_its_own_wording(
     django_capture_on_commit_callbacks,
 ):
     connectivity_request = make_request(source)
-    service(request=connectivity_request, actor=request.getfixturevalue(actor_fixture), **arguments)
+    workflow.request_transition(
+        service,
+        request=connectivity_request,
+        actor=request.getfixturevalue(actor_fixture),
+        **arguments,
+    )
     event = RequestEvent.objects.get(request=connectivity_request)
     email = OutboundEmail.objects.filter(event=event).first()
     assert email.subject == f"{connectivity_request.reference} {subject}"

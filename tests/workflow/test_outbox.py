@@ -7,12 +7,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
-from connectivity import workflow
 from connectivity.choices import RequestStatus
 from connectivity.models import ConnectivityRequest, OutboundEmail, OutboundEmailStatus
+from connectivity.services import workflow
 from connectivity.tasks import email_send, email_sweep
-
-from .factories import CONTACT_EMAIL, request_create, subnets_confirm
+from tests.documents import CONTACT_EMAIL
+from tests.factories import request_create, subnets_confirm
 
 S = RequestStatus
 
@@ -28,7 +28,7 @@ def _a_while_passes() -> None:
 def _approve_then_fail(connectivity_request, engineer) -> None:
     """Approve inside a transaction that a later step then rolls back."""
     with transaction.atomic():
-        workflow.request_approve(request=connectivity_request, actor=engineer)
+        workflow.request_transition("approve", request=connectivity_request, actor=engineer)
         raise RuntimeError("a later step of the same transaction failed")
 
 
@@ -40,7 +40,7 @@ def test_smtp_down_delays_mail_but_loses_none(
 
     # Nothing listens on the mail port: the change commits all the same.
     with django_capture_on_commit_callbacks(execute=True):
-        workflow.request_submit(request=connectivity_request, actor=client_user)
+        workflow.request_transition("submit", request=connectivity_request, actor=client_user)
 
     connectivity_request.refresh_from_db()
     assert connectivity_request.status == S.SUBMITTED
@@ -107,7 +107,7 @@ def test_rolled_back_change_on_a_real_transaction(
     assert ConnectivityRequest.objects.get(pk=connectivity_request.pk).status == S.IN_REVIEW
 
     # The same change, committed, queues one task per outbox row once it commits.
-    workflow.request_approve(request=connectivity_request, actor=thredd_engineer)
+    workflow.request_transition("approve", request=connectivity_request, actor=thredd_engineer)
     assert sorted(queued) == sorted(OutboundEmail.objects.values_list("pk", flat=True))
     assert len(queued) == 2  # the contact and the requester: no engineer is assigned
 
@@ -122,7 +122,7 @@ def test_a_broker_that_is_down_does_not_undo_the_change(
     monkeypatch.setattr(email_send, "delay", broker_down)
     connectivity_request = request_create(organisation=organisation, created_by=client_user)
 
-    workflow.request_submit(request=connectivity_request, actor=client_user)
+    workflow.request_transition("submit", request=connectivity_request, actor=client_user)
 
     assert ConnectivityRequest.objects.get(pk=connectivity_request.pk).status == S.SUBMITTED
     assert OutboundEmail.objects.filter(status=OutboundEmailStatus.PENDING).count() == 3

@@ -4,47 +4,47 @@ from datetime import UTC
 
 import pytest
 
-from connectivity import workflow
 from connectivity.choices import RequestStatus
 from connectivity.models import ConnectivityRequest, OutboundEmail, RequestEvent
-from connectivity.workflow import SubmissionBlocked, TransitionError
-
-from .factories import CONTACT_EMAIL, request_create, request_document
+from connectivity.services import workflow
+from connectivity.services.workflow import SubmissionBlocked, TransitionError
+from tests.documents import CONTACT_EMAIL, request_document
+from tests.factories import request_create
 
 S = RequestStatus
 
 # (service, extra arguments, actor fixture, from status, to status)
 ALLOWED = [
-    (workflow.request_submit, {}, "client_user", S.DRAFT, S.SUBMITTED),
-    (workflow.request_submit, {}, "client_user", S.CHANGES_REQUESTED, S.SUBMITTED),
-    (workflow.request_withdraw, {}, "client_user", S.DRAFT, S.WITHDRAWN),
-    (workflow.request_withdraw, {}, "client_user", S.SUBMITTED, S.WITHDRAWN),
-    (workflow.request_withdraw, {}, "client_user", S.IN_REVIEW, S.WITHDRAWN),
-    (workflow.request_withdraw, {}, "client_user", S.CHANGES_REQUESTED, S.WITHDRAWN),
-    (workflow.request_start_review, {}, "thredd_engineer", S.SUBMITTED, S.IN_REVIEW),
+    ("submit", {}, "client_user", S.DRAFT, S.SUBMITTED),
+    ("submit", {}, "client_user", S.CHANGES_REQUESTED, S.SUBMITTED),
+    ("withdraw", {}, "client_user", S.DRAFT, S.WITHDRAWN),
+    ("withdraw", {}, "client_user", S.SUBMITTED, S.WITHDRAWN),
+    ("withdraw", {}, "client_user", S.IN_REVIEW, S.WITHDRAWN),
+    ("withdraw", {}, "client_user", S.CHANGES_REQUESTED, S.WITHDRAWN),
+    ("start_review", {}, "thredd_engineer", S.SUBMITTED, S.IN_REVIEW),
     (
-        workflow.request_ask_for_changes,
+        "ask_for_changes",
         {"comment": "Use a /24 for EHI."},
         "thredd_engineer",
         S.IN_REVIEW,
         S.CHANGES_REQUESTED,
     ),
-    (workflow.request_approve, {}, "thredd_engineer", S.IN_REVIEW, S.APPROVED),
+    ("approve", {}, "thredd_engineer", S.IN_REVIEW, S.APPROVED),
     (
-        workflow.request_reject,
-        {"reason": "Duplicate of an active request."},
+        "reject",
+        {"comment": "Duplicate of an active request."},
         "thredd_engineer",
         S.IN_REVIEW,
         S.REJECTED,
     ),
-    (workflow.request_activate, {}, "thredd_engineer", S.APPROVED, S.ACTIVE),
+    ("activate", {}, "thredd_engineer", S.APPROVED, S.ACTIVE),
 ]
 
 
 @pytest.mark.parametrize(
     ("service", "arguments", "actor_fixture", "source", "target"),
     ALLOWED,
-    ids=[f"{service.__name__}-{source}" for service, _, _, source, _ in ALLOWED],
+    ids=[f"{service}-{source}" for service, _, _, source, _ in ALLOWED],
 )
 def test_allowed_transition_changes_status_and_records_one_event(
     request, make_request, service, arguments, actor_fixture, source, target
@@ -52,7 +52,9 @@ def test_allowed_transition_changes_status_and_records_one_event(
     actor = request.getfixturevalue(actor_fixture)
     connectivity_request = make_request(source)
 
-    moved = service(request=connectivity_request, actor=actor, **arguments)
+    moved = workflow.request_transition(
+        service, request=connectivity_request, actor=actor, **arguments
+    )
 
     connectivity_request.refresh_from_db()
     assert moved.status == connectivity_request.status == target
@@ -95,12 +97,12 @@ def _refused(connectivity_request, call, message_part):
 @pytest.mark.parametrize(
     ("service", "arguments", "source", "message_part"),
     [
-        (workflow.request_approve, {}, S.DRAFT, "it is Draft, not In review"),
-        (workflow.request_approve, {}, S.APPROVED, "it is Approved, not In review"),
-        (workflow.request_start_review, {}, S.DRAFT, "not Submitted"),
-        (workflow.request_reject, {"reason": "No."}, S.SUBMITTED, "not In review"),
-        (workflow.request_activate, {}, S.IN_REVIEW, "not Approved"),
-        (workflow.request_ask_for_changes, {"comment": "x"}, S.REJECTED, "it is Rejected"),
+        ("approve", {}, S.DRAFT, "it is Draft, not In review"),
+        ("approve", {}, S.APPROVED, "it is Approved, not In review"),
+        ("start_review", {}, S.DRAFT, "not Submitted"),
+        ("reject", {"comment": "No."}, S.SUBMITTED, "not In review"),
+        ("activate", {}, S.IN_REVIEW, "not Approved"),
+        ("ask_for_changes", {"comment": "x"}, S.REJECTED, "it is Rejected"),
     ],
 )
 def test_engineer_is_refused_from_the_wrong_status(
@@ -109,7 +111,9 @@ def test_engineer_is_refused_from_the_wrong_status(
     connectivity_request = make_request(source)
     _refused(
         connectivity_request,
-        lambda: service(request=connectivity_request, actor=thredd_engineer, **arguments),
+        lambda: workflow.request_transition(
+            service, request=connectivity_request, actor=thredd_engineer, **arguments
+        ),
         message_part,
     )
 
@@ -117,10 +121,10 @@ def test_engineer_is_refused_from_the_wrong_status(
 @pytest.mark.parametrize(
     ("service", "source", "message_part"),
     [
-        (workflow.request_submit, S.SUBMITTED, "not Changes requested or Draft"),
-        (workflow.request_withdraw, S.APPROVED, "it is Approved"),
-        (workflow.request_withdraw, S.ACTIVE, "it is Active"),
-        (workflow.request_withdraw, S.WITHDRAWN, "it is Withdrawn"),
+        ("submit", S.SUBMITTED, "not Changes requested or Draft"),
+        ("withdraw", S.APPROVED, "it is Approved"),
+        ("withdraw", S.ACTIVE, "it is Active"),
+        ("withdraw", S.WITHDRAWN, "it is Withdrawn"),
     ],
 )
 def test_client_is_refused_from_the_wrong_status(
@@ -129,7 +133,9 @@ def test_client_is_refused_from_the_wrong_status(
     connectivity_request = make_request(source)
     _refused(
         connectivity_request,
-        lambda: service(request=connectivity_request, actor=client_user),
+        lambda: workflow.request_transition(
+            service, request=connectivity_request, actor=client_user
+        ),
         message_part,
     )
 
@@ -137,41 +143,41 @@ def test_client_is_refused_from_the_wrong_status(
 @pytest.mark.parametrize(
     ("service", "arguments", "source", "actor_fixture", "message_part"),
     [
-        (workflow.request_approve, {}, S.IN_REVIEW, "client_user", "only Thredd engineers"),
-        (workflow.request_approve, {}, S.IN_REVIEW, "staff_of_no_role", "only Thredd engineers"),
-        (workflow.request_approve, {}, S.IN_REVIEW, "other_client_user", "only Thredd engineers"),
+        ("approve", {}, S.IN_REVIEW, "client_user", "only Thredd engineers"),
+        ("approve", {}, S.IN_REVIEW, "staff_of_no_role", "only Thredd engineers"),
+        ("approve", {}, S.IN_REVIEW, "other_client_user", "only Thredd engineers"),
         (
-            workflow.request_reject,
-            {"reason": "No."},
+            "reject",
+            {"comment": "No."},
             S.IN_REVIEW,
             "staff_of_no_role",
             "only Thredd engineers",
         ),
-        (workflow.request_start_review, {}, S.SUBMITTED, "client_user", "only Thredd engineers"),
-        (workflow.request_activate, {}, S.APPROVED, "client_user", "only Thredd engineers"),
+        ("start_review", {}, S.SUBMITTED, "client_user", "only Thredd engineers"),
+        ("activate", {}, S.APPROVED, "client_user", "only Thredd engineers"),
         (
-            workflow.request_submit,
+            "submit",
             {},
             S.DRAFT,
             "other_client_user",
             "only the requesting organisation's users",
         ),
         (
-            workflow.request_withdraw,
+            "withdraw",
             {},
             S.SUBMITTED,
             "other_client_user",
             "only the requesting organisation's users",
         ),
         (
-            workflow.request_submit,
+            "submit",
             {},
             S.DRAFT,
             "thredd_engineer",
             "only the requesting organisation's users",
         ),
         (
-            workflow.request_withdraw,
+            "withdraw",
             {},
             S.IN_REVIEW,
             "staff_of_no_role",
@@ -186,7 +192,9 @@ def test_wrong_actor_is_refused(
     connectivity_request = make_request(source)
     _refused(
         connectivity_request,
-        lambda: service(request=connectivity_request, actor=actor, **arguments),
+        lambda: workflow.request_transition(
+            service, request=connectivity_request, actor=actor, **arguments
+        ),
         message_part,
     )
 
@@ -197,7 +205,9 @@ def test_inactive_client_user_is_refused(make_request, client_user):
     connectivity_request = make_request(S.DRAFT)
     _refused(
         connectivity_request,
-        lambda: workflow.request_submit(request=connectivity_request, actor=client_user),
+        lambda: workflow.request_transition(
+            "submit", request=connectivity_request, actor=client_user
+        ),
         "only the requesting organisation's users",
     )
 
@@ -207,8 +217,8 @@ def test_asking_for_changes_needs_a_comment(make_request, thredd_engineer, comme
     connectivity_request = make_request(S.IN_REVIEW)
     _refused(
         connectivity_request,
-        lambda: workflow.request_ask_for_changes(
-            request=connectivity_request, actor=thredd_engineer, comment=comment
+        lambda: workflow.request_transition(
+            "ask_for_changes", request=connectivity_request, actor=thredd_engineer, comment=comment
         ),
         "Say what the client needs to change.",
     )
@@ -218,8 +228,8 @@ def test_rejecting_needs_a_reason(make_request, thredd_engineer):
     connectivity_request = make_request(S.IN_REVIEW)
     _refused(
         connectivity_request,
-        lambda: workflow.request_reject(
-            request=connectivity_request, actor=thredd_engineer, reason=""
+        lambda: workflow.request_transition(
+            "reject", request=connectivity_request, actor=thredd_engineer, comment=""
         ),
         "Give the reason for rejecting the request.",
     )
@@ -229,7 +239,9 @@ def test_submit_is_blocked_while_the_rules_report_an_error(make_request, client_
     connectivity_request = make_request(S.DRAFT, contacts=[])
     error = _refused(
         connectivity_request,
-        lambda: workflow.request_submit(request=connectivity_request, actor=client_user),
+        lambda: workflow.request_transition(
+            "submit", request=connectivity_request, actor=client_user
+        ),
         "fix the errors in your answers first",
     )
     assert isinstance(error, SubmissionBlocked)
@@ -240,13 +252,17 @@ def test_submit_is_not_blocked_by_warnings(make_request, client_user):
     sites = request_document()["sites"]
     sites[0]["subnets"][0]["cidr"] = "10.20.30.0/23"  # "Thredd recommends /24": a warning
     connectivity_request = make_request(S.DRAFT, sites=sites)
-    submitted = workflow.request_submit(request=connectivity_request, actor=client_user)
+    submitted = workflow.request_transition(
+        "submit", request=connectivity_request, actor=client_user
+    )
     assert submitted.status == S.SUBMITTED
 
 
 def test_start_review_assigns_the_engineer(make_request, thredd_engineer):
     connectivity_request = make_request(S.SUBMITTED)
-    reviewed = workflow.request_start_review(request=connectivity_request, actor=thredd_engineer)
+    reviewed = workflow.request_transition(
+        "start_review", request=connectivity_request, actor=thredd_engineer
+    )
     assert reviewed.assigned_to == thredd_engineer
 
 
@@ -254,8 +270,8 @@ def test_start_review_may_assign_another_engineer(make_request, thredd_engineer,
     colleague = django_user_model.objects.create_user("ida@thredd.example", is_staff=True)
     colleague.user_permissions.add(*thredd_engineer.user_permissions.all())
     connectivity_request = make_request(S.SUBMITTED)
-    reviewed = workflow.request_start_review(
-        request=connectivity_request, actor=thredd_engineer, assignee=colleague
+    reviewed = workflow.request_transition(
+        "start_review", request=connectivity_request, actor=thredd_engineer, assignee=colleague
     )
     assert reviewed.assigned_to == colleague
     assert RequestEvent.objects.get(request=connectivity_request).actor == thredd_engineer
@@ -267,8 +283,11 @@ def test_start_review_refuses_an_assignee_who_is_not_an_engineer(
     connectivity_request = make_request(S.SUBMITTED)
     _refused(
         connectivity_request,
-        lambda: workflow.request_start_review(
-            request=connectivity_request, actor=thredd_engineer, assignee=staff_of_no_role
+        lambda: workflow.request_transition(
+            "start_review",
+            request=connectivity_request,
+            actor=thredd_engineer,
+            assignee=staff_of_no_role,
         ),
         "is not a Thredd engineer",
     )
@@ -294,7 +313,7 @@ class TestAmendment:
     def test_start_copies_the_answers_into_a_new_draft(self, make_request, client_user):
         active = make_request(S.ACTIVE)
 
-        draft = workflow.request_start_amendment(request=active, actor=client_user)
+        draft = workflow.request_transition("start_amendment", request=active, actor=client_user)
 
         assert draft.pk != active.pk
         assert (draft.status, draft.amends, draft.created_by) == (S.DRAFT, active, client_user)
@@ -311,7 +330,9 @@ class TestAmendment:
         approved = make_request(S.APPROVED)
         _refused(
             approved,
-            lambda: workflow.request_start_amendment(request=approved, actor=client_user),
+            lambda: workflow.request_transition(
+                "start_amendment", request=approved, actor=client_user
+            ),
             "it is Approved, not Active",
         )
         assert not ConnectivityRequest.objects.filter(amends=approved).exists()
@@ -319,16 +340,16 @@ class TestAmendment:
     def test_another_organisation_cannot_amend(self, make_request, other_client_user):
         active = make_request(S.ACTIVE)
         with pytest.raises(TransitionError, match="only the requesting organisation's users"):
-            workflow.request_start_amendment(request=active, actor=other_client_user)
+            workflow.request_transition("start_amendment", request=active, actor=other_client_user)
         assert not ConnectivityRequest.objects.filter(amends=active).exists()
 
     def test_one_amendment_at_a_time(self, make_request, client_user):
         active = make_request(S.ACTIVE)
-        first = workflow.request_start_amendment(request=active, actor=client_user)
+        first = workflow.request_transition("start_amendment", request=active, actor=client_user)
         with pytest.raises(TransitionError, match=f"amendment in progress: {first.reference}"):
-            workflow.request_start_amendment(request=active, actor=client_user)
-        workflow.request_withdraw(request=first, actor=client_user)
-        second = workflow.request_start_amendment(request=active, actor=client_user)
+            workflow.request_transition("start_amendment", request=active, actor=client_user)
+        workflow.request_transition("withdraw", request=first, actor=client_user)
+        second = workflow.request_transition("start_amendment", request=active, actor=client_user)
         assert ConnectivityRequest.objects.filter(amends=active).count() == 2
         assert second.status == S.DRAFT
 
@@ -343,7 +364,9 @@ class TestAmendment:
             amends=original,
         )
 
-        activated = workflow.request_activate(request=amendment, actor=thredd_engineer)
+        activated = workflow.request_transition(
+            "activate", request=amendment, actor=thredd_engineer
+        )
 
         original.refresh_from_db()
         assert activated.status == S.ACTIVE
@@ -359,13 +382,16 @@ class TestAmendment:
         # Only the amendment's own change is mailed; the superseded revision's event is not.
         assert not OutboundEmail.objects.filter(request=original).exists()
         with pytest.raises(TransitionError, match="has been superseded"):
-            workflow.request_start_amendment(request=original, actor=client_user)
+            workflow.request_transition("start_amendment", request=original, actor=client_user)
 
 
 def test_event_records_the_comment_stripped(make_request, thredd_engineer):
     connectivity_request = make_request(S.IN_REVIEW)
-    workflow.request_reject(
-        request=connectivity_request, actor=thredd_engineer, reason="  Not a Thredd client.\n"
+    workflow.request_transition(
+        "reject",
+        request=connectivity_request,
+        actor=thredd_engineer,
+        comment="  Not a Thredd client.\n",
     )
     assert RequestEvent.objects.get(request=connectivity_request).comment == (
         "Not a Thredd client."

@@ -2,12 +2,11 @@
 
 import pytest
 
-from connectivity import workflow
 from connectivity.models import OutboundEmail, OutboundEmailStatus
+from connectivity.services import workflow
 from connectivity.tasks import email_send
 from tests.conftest import wait_until
-
-from .factories import request_create
+from tests.factories import request_create
 
 pytestmark = pytest.mark.worker
 
@@ -24,7 +23,7 @@ def test_worker_delivers_the_outbox_after_commit(
     )
     connectivity_request = request_create(organisation=organisation, created_by=client_user)
 
-    workflow.request_submit(request=connectivity_request, actor=client_user)
+    workflow.request_transition("submit", request=connectivity_request, actor=client_user)
 
     wait_until(
         lambda: len(smtp_server.envelopes) == 3, timeout=60, message="the worker to send 3 emails"

@@ -14,23 +14,24 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils import timezone
 
-from connectivity.choices import ConnectionType
 from connectivity.configgen.context import (
     ContextError,
     ThreddSide,
-    build_context,
     preview_thredd_side,
 )
 from connectivity.configgen.render import (
     RenderError,
+    context_keys,
     render_all,
     render_target,
     render_thredd_side,
+    request_contexts,
 )
 from connectivity.configgen.targets import TARGETS_BY_KEY
 from connectivity.configgen.values import plan_tunnel_values
 from connectivity.document import parse_json
 from connectivity.findings import has_errors
+from connectivity.models import ThreddSettings
 from connectivity.rules import validate_document
 
 PREVIEW_REFERENCE = "PREVIEW"
@@ -69,34 +70,20 @@ class Command(BaseCommand):
         if has_errors(findings):
             self._print_findings(findings)
             raise CommandError("The request has errors (listed above); fix them and try again.")
-        sites = range(len(doc.sites))
+        keys = context_keys(doc)
         if site is not None:
             if not 1 <= site <= len(doc.sites):
                 raise CommandError(f"--site must be 1 to {len(doc.sites)}, not {site}.")
-            sites = [site - 1]
-        common = {
-            "thredd": thredd,
-            "request_reference": PREVIEW_REFERENCE,
-            "generated_at": timezone.now(),
-        }
+            keys = [key for key in keys if key[0] == site - 1]
         try:
-            if doc.connection_type == ConnectionType.MTLS:
-                contexts = [build_context(doc, **common)]
-            elif doc.connection_type == ConnectionType.AWS_TGW:
-                contexts = [build_context(doc, site_index=index, **common) for index in sites]
-            else:
-                plan = plan_tunnel_values(doc)
-                contexts = [
-                    build_context(
-                        doc,
-                        site_index=index,
-                        vpn_index=vpn_index,
-                        tunnel_values=plan[index, vpn_index],
-                        **common,
-                    )
-                    for index in sites
-                    for vpn_index in range(len(doc.sites[index].vpns))
-                ]
+            contexts = request_contexts(
+                doc,
+                thredd=thredd,
+                request_reference=PREVIEW_REFERENCE,
+                generated_at=timezone.now(),
+                tunnel_values=plan_tunnel_values(doc),
+                keys=keys,
+            ).values()
             files = []
             for context in contexts:
                 if target == "all":
@@ -136,8 +123,6 @@ class Command(BaseCommand):
             self.stderr.write(json.dumps([finding.as_dict() for finding in findings], indent=2))
 
     def _stored_thredd_side(self, environment: str | None) -> ThreddSide | None:
-        from connectivity.models import ThreddSettings
-
         try:
             settings = (
                 ThreddSettings.objects.prefetch_related("gateways", "service_ranges")

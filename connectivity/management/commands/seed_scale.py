@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from connectivity.scale import AddressSpaceFull, seed_scale
+from connectivity.management.scale import AddressSpaceFull, seed_scale
 
 
 class Command(BaseCommand):

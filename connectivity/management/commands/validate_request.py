@@ -7,14 +7,14 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
-from connectivity.availability import availability_findings
 from connectivity.choices import Environment
 from connectivity.constants import DEFAULT_THREDD_BGP_ASN
 from connectivity.document import parse_json
 from connectivity.findings import Finding, error, has_errors
 from connectivity.models import Organisation
-from connectivity.review import thredd_bgp_asn
 from connectivity.rules import validate_document
+from connectivity.selectors.availability import availability_findings
+from connectivity.selectors.requests import thredd_bgp_asn
 from connectivity.validators import parse_ipv4_network
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import staff
+from connectivity.views import staff
 
 urlpatterns = [
     path("", staff.ReviewQueueView.as_view(), name="review-queue"),

@@ -20,7 +20,7 @@ import random
 import secrets
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from ipaddress import IPv4Address, IPv4Network
@@ -31,7 +31,10 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from connectivity import constants as limits
+from connectivity.catalogue import CATALOGUE
 from connectivity.choices import (
+    DOWNLOADABLE_STATUSES,
+    WAITING_STATUSES,
     ConnectionType,
     ContactRole,
     Environment,
@@ -40,9 +43,8 @@ from connectivity.choices import (
     Routing,
     Service,
 )
-from connectivity.configgen.catalogue import CATALOGUE
 from connectivity.configgen.targets import Kind, target_for_device, targets_of_kind
-from connectivity.configgen.values import generate_psk
+from connectivity.configgen.values import InsideCidrPool, generate_psk
 from connectivity.demo import THREDD_ENGINEERS_GROUP, demo_load
 from connectivity.models import (
     Allocation,
@@ -65,6 +67,7 @@ from connectivity.models import (
     User,
     Vpn,
 )
+from connectivity.services.workflow import TRANSITIONS, Role
 
 S = RequestStatus
 SEED_PASSWORD = "thredd-scale-2026"  # noqa: S105 - benchmark databases only, like the demo's
@@ -82,22 +85,35 @@ STATUS_WEIGHTS = {
     S.REJECTED: 5,
     S.WITHDRAWN: 5,
 }
-ALLOCATED_STATUSES = frozenset({S.APPROVED, S.ACTIVE})
-WAITING_STATUSES = frozenset({S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED, S.APPROVED})
+# Approved and active requests hold their allocations.
+ALLOCATED_STATUSES = DOWNLOADABLE_STATUSES
+
+
+def status_path(target: str) -> tuple[str, ...]:
+    """Return the statuses a seeded request reached `target` by, one event each.
+
+    Read from the workflow's table: a draft has no event; anything else was submitted, then
+    took the fewest moves to `target` (amendments aside).
+    """
+    if target == S.DRAFT:
+        return ()
+    moves = [t for name, t in TRANSITIONS.items() if name != "start_amendment"]
+    paths = {S.SUBMITTED: (S.SUBMITTED,)}
+    frontier = [S.SUBMITTED]
+    while frontier and target not in paths:
+        status = frontier.pop(0)
+        for move in moves:
+            if status in move.sources and move.target not in paths:
+                paths[move.target] = (*paths[status], move.target)
+                frontier.append(move.target)
+    return paths[target]
+
+
 # The events each status was reached by (the workflow records no event for a new draft).
-STATUS_PATHS = {
-    S.DRAFT: (),
-    S.SUBMITTED: (S.SUBMITTED,),
-    S.IN_REVIEW: (S.SUBMITTED, S.IN_REVIEW),
-    S.CHANGES_REQUESTED: (S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED),
-    S.APPROVED: (S.SUBMITTED, S.IN_REVIEW, S.APPROVED),
-    S.ACTIVE: (S.SUBMITTED, S.IN_REVIEW, S.APPROVED, S.ACTIVE),
-    S.REJECTED: (S.SUBMITTED, S.IN_REVIEW, S.REJECTED),
-    S.WITHDRAWN: (S.SUBMITTED, S.WITHDRAWN),
-}
+STATUS_PATHS = {status: status_path(status) for status in S}
 # One request in five went back to the client once before the path went on.
 CHANGES_ROUND = (S.CHANGES_REQUESTED, S.SUBMITTED, S.IN_REVIEW)
-CLIENT_MOVES = frozenset({S.SUBMITTED, S.WITHDRAWN})
+CLIENT_MOVES = frozenset(t.target for t in TRANSITIONS.values() if t.role is Role.CLIENT)
 CONNECTION_WEIGHTS = {ConnectionType.IPSEC_VPN: 1, ConnectionType.AWS_TGW: 1}
 # Most clients connect from one or two sites. With production's two VPNs per site this keeps
 # the tunnels on each Thredd gateway (at most 16,377 inside /30s) at about two thirds full.
@@ -180,41 +196,6 @@ class _Carver:
         return None
 
 
-class _InsideCarver:
-    """Hand out inside /30s per (environment, gateway) from 169.254.0.0/16.
-
-    Gateway 1 gives the lowest free first; gateway 2 starts half-way round its free list. A
-    VPN takes one of each, so the tunnels of one request never share a /30 (a rule of the
-    request), while each gateway can still use its whole range.
-    """
-
-    def __init__(self) -> None:
-        self.free: dict[tuple[str, int], Iterator[IPv4Network]] = {}
-
-    def take(self, environment: str, gateway: int) -> IPv4Network:
-        """Return the next unused, unreserved /30 on `gateway` of `environment`."""
-        key = (environment, gateway)
-        if key not in self.free:
-            taken = limits.RESERVED_INSIDE_CIDRS | set(
-                InsideAllocation.objects.filter(
-                    environment=environment, gateway_position=gateway
-                ).values_list("network", flat=True)
-            )
-            free = [
-                network
-                for network in limits.INSIDE_CIDR_RANGE.subnets(
-                    new_prefix=limits.INSIDE_CIDR_PREFIX
-                )
-                if network not in taken
-            ]
-            half = len(free) // 2 if gateway == 2 else 0
-            self.free[key] = iter(free[half:] + free[:half])
-        try:
-            return next(self.free[key])
-        except StopIteration:
-            raise AddressSpaceFull(f"No inside /30 is left on gateway {gateway}.") from None
-
-
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """The shape of one request, decided before any row is built."""
@@ -280,7 +261,10 @@ class _Seeder:
         self.ids = _Ids()
         self.report = ScaleReport()
         self.password = make_password(SEED_PASSWORD)
-        self.inside = _InsideCarver()
+        self.inside = {
+            environment: InsideCidrPool(_used_inside_cidrs(environment))
+            for environment in Environment
+        }
         self.carvers = {environment: _Carver(self.rng, environment) for environment in Environment}
         self.devices = [p for p in CATALOGUE if target_for_device(p.vendor, p.key) is not None]
         self.references = 0
@@ -428,6 +412,7 @@ class _Seeder:
 
     def _request(self, plan: _Plan, subnet_counts: list[int], rows) -> None:
         rng = self.rng
+        self.request_inside: set[IPv4Network] = set()
         users = self.org_users[plan.organisation]
         path = list(STATUS_PATHS[plan.status])
         if S.IN_REVIEW in path and path[-1] != S.IN_REVIEW and rng.random() < 0.2:
@@ -601,12 +586,11 @@ class _Seeder:
         rows[Vpn].append(vpn)
         if allocated:
             for number in (1, 2):
+                # Every tunnel of one request has a /30 of its own (a rule of the request).
+                inside = self.inside[environment].take(number, avoiding=self.request_inside)
+                self.request_inside.add(inside)
                 tunnel = self._new(
-                    Tunnel,
-                    vpn=vpn,
-                    number=number,
-                    inside_cidr=self.inside.take(environment, number),
-                    psk=generate_psk(),
+                    Tunnel, vpn=vpn, number=number, inside_cidr=inside, psk=generate_psk()
                 )
                 rows[Tunnel].append(tunnel)
                 rows[InsideAllocation].append(
@@ -668,6 +652,16 @@ class _Seeder:
                     created_at=request.created_at + timedelta(hours=index + 1),
                 )
             )
+
+
+def _used_inside_cidrs(environment: str) -> dict[int, list[IPv4Network]]:
+    """Return the inside /30s already used in `environment`, per Thredd gateway."""
+    used = defaultdict(list)
+    for position, network in InsideAllocation.objects.filter(environment=environment).values_list(
+        "gateway_position", "network"
+    ):
+        used[position].append(network)
+    return used
 
 
 def _past_stored_subnets(environment: str, block: IPv4Network) -> int:

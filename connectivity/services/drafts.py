@@ -1,6 +1,6 @@
-"""Writes of a client's draft: start it, save each task's answers, copy it, invite users.
+"""Writes of a client's draft: start it, save each task's answers, load or copy a document.
 
-Status changes belong to `connectivity.workflow`; these services only change the answers of a
+Status changes belong to `services.workflow`; these services only change the answers of a
 request the client may still edit (Draft or Changes requested). Answers arrive as the
 dataclasses of the request document (REFERENCE §3), the same shape the JSON validator reads,
 and every row is `full_clean`ed before it is saved.
@@ -8,38 +8,40 @@ and every row is `full_clean`ed before it is saved.
 
 from collections.abc import Sequence
 from dataclasses import replace
-from functools import partial
 
-from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from connectivity import document
 from connectivity.choices import (
     ConnectionType,
+    ContactRole,
     Environment,
     IkeVersion,
     Routing,
     Service,
 )
 from connectivity.constants import PRODUCTION_SPLIT
+from connectivity.document import RequestDocument
 from connectivity.models import (
     Attachment,
     ConnectivityRequest,
+    Contact,
     MtlsDetails,
     Organisation,
     Site,
     Subnet,
+    Tunnel,
     User,
     Vpn,
 )
-from connectivity.review import with_answers
+from connectivity.selectors.requests import (
+    TUNNEL_LISTS,
+    TUNNEL_NUMBERS,
+    request_answers,
+    request_to_document,
+)
 
 
 def _stored(instance):
@@ -108,7 +110,7 @@ def contacts_save(*, request: ConnectivityRequest, contacts: Sequence[document.C
     """Replace the contacts of a draft with `contacts`, in the order given."""
     _check_editable(request)
     request.contacts.all().delete()
-    document.contacts_load(request=request, contacts=contacts)
+    _contacts_load(request=request, contacts=contacts)
 
 
 @transaction.atomic
@@ -216,55 +218,123 @@ def request_copy_to_production(*, request: ConnectivityRequest, actor: User) -> 
     Peer IPs, subnets and devices are copied as they are: the client is asked to check them,
     because production usually differs from UAT.
     """
-    if request.environment != Environment.UAT:
-        raise ValidationError(f"{request.reference} is not a UAT request: only UAT is copied.")
-    source = document.request_to_document(
-        with_answers(ConnectivityRequest.objects.filter(pk=request.pk)).get()
-    )
+    if not request.can_copy_to_production:
+        raise ValidationError(
+            f"{request.reference} cannot be copied to production: only a UAT request that is "
+            "not withdrawn or rejected is copied."
+        )
+    source = request_to_document(request_answers(request))
     doc = replace(
         source,
         environment=Environment.PRODUCTION,
         sites=tuple(_production_site(site, request.connection_type) for site in source.sites),
     )
-    return document.document_load(doc, organisation=request.organisation, created_by=actor)
-
-
-def _invitation_text(*, user: User, organisation: Organisation, invited_by: User) -> str:
-    path = reverse(
-        "password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
-    link = settings.PORTAL_BASE_URL.rstrip("/") + path
-    return (
-        f"{invited_by.email} of Thredd has invited you to Thredd Connectivity for "
-        f"{organisation.name}.\n\n"
-        "Thredd Connectivity is where you request private network access to Thredd's Web "
-        "Services, EHI and Thredd Portal.\n\n"
-        f"Choose your password here to sign in:\n{link}\n\n"
-        "The link works once. If it has expired, use 'Forgotten your password?' on the "
-        "sign-in page.\n"
-    )
+    return document_load(doc, organisation=request.organisation, created_by=actor)
 
 
 @transaction.atomic
-def client_user_invite(*, organisation: Organisation, email: str, invited_by: User) -> User:
-    """Create a client user of `organisation` and email them a link to choose a password.
+def document_load(
+    doc: RequestDocument,
+    *,
+    organisation: Organisation,
+    created_by: User | None,
+    amends: ConnectivityRequest | None = None,
+) -> ConnectivityRequest:
+    """Store `doc` as a new Draft request of `organisation` and return it.
 
-    The link is Django's password-reset link (a one-time token); mail is sent only after the
-    user is committed, so a rolled-back invitation mails nobody.
+    Every row is `full_clean`ed, so a value the database cannot hold (a subnet that is not a
+    network, an over-long name) raises `ValidationError` and nothing is stored.
     """
-    user = User.objects.create_user(email, None, organisation=organisation)
-    message = _invitation_text(user=user, organisation=organisation, invited_by=invited_by)
-    transaction.on_commit(
-        partial(
-            send_mail,
-            subject="You are invited to Thredd Connectivity",
-            message=message,
-            from_email=None,
-            recipient_list=[user.email],
+    request = _stored(
+        ConnectivityRequest(
+            organisation=organisation,
+            environment=doc.environment or "",
+            connection_type=doc.connection_type or "",
+            services=list(doc.services),
+            created_by=created_by,
+            amends=amends,
         )
     )
-    return user
+    _contacts_load(request=request, contacts=doc.contacts)
+    for position, site in enumerate(doc.sites):
+        _load_site(site, request=request, position=position)
+    if doc.mtls is not None:
+        _stored(
+            MtlsDetails(
+                request=request,
+                csr_pem=doc.mtls.csr_pem or "",
+                ehi_endpoint_url=doc.mtls.ehi_endpoint_url or "",
+            )
+        )
+    return request
+
+
+def _contacts_load(*, request: ConnectivityRequest, contacts: Sequence[document.Contact]) -> None:
+    """Store `contacts` as the contacts of `request`, in the order given."""
+    for position, contact in enumerate(contacts):
+        _stored(
+            Contact(
+                request=request,
+                position=position,
+                name=contact.name or "",
+                email=contact.email or "",
+                phone=contact.phone or "",
+                role=contact.role or ContactRole.TECHNICAL,
+            )
+        )
+
+
+def _load_site(site: document.Site, *, request: ConnectivityRequest, position: int) -> None:
+    stored_site = _stored(
+        Site(
+            request=request,
+            position=position,
+            name=site.name or "",
+            routing=site.routing or Routing.STATIC,
+            bgp_asn=site.bgp.asn if site.bgp else None,
+            bgp_justification=(site.bgp.justification or "") if site.bgp else "",
+            tgw_id=(site.tgw.tgw_id or "") if site.tgw else "",
+            aws_account_id=(site.tgw.aws_account_id or "") if site.tgw else "",
+            aws_region=(site.tgw.region or "") if site.tgw else "",
+        )
+    )
+    for vpn_position, vpn in enumerate(site.vpns):
+        device = vpn.device or document.Device()
+        stored_vpn = _stored(
+            Vpn(
+                site=stored_site,
+                position=vpn_position,
+                services=list(vpn.services),
+                peer_ip=vpn.peer_ip,
+                device_vendor=device.vendor or "",
+                device_platform=device.platform or "",
+                device_software=device.software or "",
+                ike_version=vpn.ike_version or IkeVersion.IKEV2,
+            )
+        )
+        for number, tunnel in enumerate(vpn.tunnels, start=1):
+            _stored(
+                Tunnel(
+                    vpn=stored_vpn,
+                    number=number,
+                    inside_cidr=tunnel.inside_cidr,
+                    psk=tunnel.psk,
+                    **{name: list(getattr(tunnel, name) or ()) for name in TUNNEL_LISTS},
+                    **{name: getattr(tunnel, name) for name in TUNNEL_NUMBERS},
+                )
+            )
+    for attachment_position, attachment in enumerate(site.attachments):
+        _stored(
+            Attachment(
+                site=stored_site, position=attachment_position, services=list(attachment.services)
+            )
+        )
+    for subnet_position, subnet in enumerate(site.subnets):
+        _stored(
+            Subnet(
+                site=stored_site,
+                position=subnet_position,
+                network=subnet.cidr,
+                purpose=subnet.purpose or "",
+            )
+        )

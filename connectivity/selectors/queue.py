@@ -1,8 +1,4 @@
-"""What review reads: the findings about a stored request, and the queue of those waiting.
-
-Forms, the submit transition and the staff review all ask `request_findings`, so a
-request is judged the same way wherever it is looked at.
-"""
+"""The review queue: the requests waiting, oldest-waiting first, with how long each waited."""
 
 from collections.abc import Iterable
 from datetime import timedelta
@@ -13,81 +9,14 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
-    Prefetch,
     Q,
     Subquery,
     Value,
 )
 from django.db.models.functions import Coalesce, Now
 
-from connectivity.availability import availability_findings
-from connectivity.choices import RequestStatus
-from connectivity.constants import DEFAULT_THREDD_BGP_ASN
-from connectivity.document import request_to_document
-from connectivity.findings import Finding
-from connectivity.models import ConnectivityRequest, Site, ThreddSettings, Vpn
-from connectivity.rules import validate_document
-
-
-def with_answers(requests):
-    """Return `requests` with every answer prefetched, for dumping or showing them whole."""
-    return requests.select_related("organisation", "mtls").prefetch_related(
-        "contacts",
-        Prefetch(
-            "sites",
-            queryset=Site.objects.prefetch_related(
-                Prefetch("vpns", queryset=Vpn.objects.prefetch_related("tunnels")),
-                "attachments",
-                "subnets",
-            ),
-        ),
-    )
-
-
-def thredd_bgp_asn(environment: str) -> int:
-    """Return Thredd's BGP ASN in `environment` (the admin's setting, else the default)."""
-    asn = (
-        ThreddSettings.objects.filter(environment=environment)
-        .values_list("bgp_asn", flat=True)
-        .first()
-    )
-    return DEFAULT_THREDD_BGP_ASN if asn is None else asn
-
-
-def request_findings(
-    request: ConnectivityRequest, *, answers_loaded: bool = False
-) -> list[Finding]:
-    """Return every finding about `request`: its own rules, then availability of its subnets.
-
-    The answers are read afresh unless the caller says `request` came from `with_answers`
-    (the review page has them already).
-    """
-    if not answers_loaded:
-        request = with_answers(ConnectivityRequest.objects.filter(pk=request.pk)).get()
-    findings = validate_document(
-        request_to_document(request), thredd_asn=thredd_bgp_asn(request.environment)
-    )
-    findings += availability_findings(
-        [
-            (f"sites[{site_index}].subnets[{index}].cidr", subnet.network)
-            for site_index, site in enumerate(request.sites.all())
-            for index, subnet in enumerate(site.subnets.all())
-        ],
-        environment=request.environment,
-        organisation_id=request.organisation_id,
-    )
-    return findings
-
-
-# --- The review queue -------------------------------------------------------------------------
-
-# Statuses in which a request waits for someone: Thredd, or the client (changes requested).
-WAITING_STATUSES = (
-    RequestStatus.SUBMITTED,
-    RequestStatus.IN_REVIEW,
-    RequestStatus.CHANGES_REQUESTED,
-    RequestStatus.APPROVED,
-)
+from connectivity.choices import WAITING_STATUSES
+from connectivity.models import ConnectivityRequest, Site
 
 
 def review_queue(

@@ -1,16 +1,17 @@
-"""Reads for the client's pages: the organisation's requests and the state of each task."""
+"""The task list of a draft: each task's state, derived from the answers and the rules."""
 
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet
 from django.urls import reverse
 
 from connectivity.choices import ConnectionType, Severity
-from connectivity.document import RequestDocument, request_to_document
+from connectivity.document import RequestDocument
 from connectivity.findings import Finding
-from connectivity.models import ConnectivityRequest, User
-from connectivity.review import request_findings, with_answers
+from connectivity.models import ConnectivityRequest
+
+from .findings import request_findings
+from .requests import request_answers, request_to_document
 
 NOT_STARTED = "Not started"
 IN_PROGRESS = "In progress"
@@ -18,23 +19,6 @@ COMPLETED = "Completed"
 PROBLEM = "There is a problem"
 
 _PATH_PART = re.compile(r"[^.\[\]]+|\[\d+\]")
-
-
-def request_list(*, user: User) -> QuerySet[ConnectivityRequest]:
-    """Return the requests `user` may see, newest first, each with its number of sites."""
-    return (
-        ConnectivityRequest.objects.visible_to(user)
-        .annotate(site_count=Count("sites"))
-        .order_by("-created_at", "-id")
-    )
-
-
-def request_with_answers(*, user: User, reference: str) -> ConnectivityRequest:
-    """Return the request `reference` that `user` may see, with every answer prefetched.
-
-    Raises `ConnectivityRequest.DoesNotExist` for another organisation's request.
-    """
-    return with_answers(ConnectivityRequest.objects.visible_to(user)).get(reference=reference)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +35,7 @@ class Task:
 class TaskList:
     """The tasks of a draft, the findings they were judged by and the request document."""
 
+    request: ConnectivityRequest  # read with every answer, which `doc` was made from
     tasks: list[Task]
     findings: list[Finding]
     doc: RequestDocument
@@ -110,9 +95,9 @@ def request_tasks(*, request: ConnectivityRequest) -> TaskList:
     Not started: nothing entered. In progress: some answers missing, none wrong. Completed:
     every answer given and right. There is a problem: an error about an answer given.
     """
-    request = with_answers(ConnectivityRequest.objects.filter(pk=request.pk)).get()
+    request = request_answers(request)
     doc = request_to_document(request)
-    findings = request_findings(request)
+    findings = request_findings(request, doc)
     reference = request.reference
     tasks = [
         Task(
@@ -152,4 +137,6 @@ def request_tasks(*, request: ConnectivityRequest) -> TaskList:
         for f in findings
         if f.severity == Severity.ERROR and f.field in ("sites", "services", "environment")
     ]
-    return TaskList(tasks=tasks, findings=findings, doc=doc, request_errors=request_errors)
+    return TaskList(
+        request=request, tasks=tasks, findings=findings, doc=doc, request_errors=request_errors
+    )

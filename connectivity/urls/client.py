@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import check, client, comments, home, invite, tasks
+from connectivity.views import check, client, comments, home, invite, tasks
 
 REQUEST = "requests/<str:reference>/"
 

@@ -16,7 +16,6 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from connectivity.choices import RequestStatus
@@ -27,6 +26,7 @@ from connectivity.models import (
     RequestEvent,
     User,
 )
+from connectivity.tasks import MailDeferred
 
 # How long a pending email waits before the sweep hands it out again: longer than the
 # longest pause between the task's own retries (connectivity.tasks.email_send), so the
@@ -36,13 +36,9 @@ RESEND_AFTER = timedelta(minutes=1)
 SMTP_PERMANENT_FAILURE = 500
 
 
-class MailDeferred(Exception):
-    """Say that the mail server could not take an email now: it stays pending for a retry."""
-
-
 def request_path(request: ConnectivityRequest) -> str:
     """Return the path of the request's page in the portal."""
-    return reverse("request-detail", kwargs={"reference": request.reference})
+    return request.get_absolute_url()
 
 
 def request_url(request: ConnectivityRequest) -> str:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import artifacts
+from connectivity.views import artifacts
 
 urlpatterns = [
     path("progress/", artifacts.ArtifactProgressView.as_view(), name="artifact-progress"),

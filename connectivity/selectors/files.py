@@ -1,0 +1,145 @@
+"""The "Configuration files" panel of a request: progress, downloads, other devices, history."""
+
+from dataclasses import dataclass
+
+from connectivity.choices import (
+    DOWNLOADABLE_STATUSES,
+    FINAL_STATUSES,
+    ConnectionType,
+    IkeVersion,
+    Routing,
+)
+from connectivity.configgen.targets import Target, get_target, other_device_targets
+from connectivity.models import Artifact, ArtifactStatus, ConnectivityRequest, Site, User, Vpn
+
+
+def vpn_other_device_targets(vpn: Vpn) -> list[Target]:
+    """Return the device targets, other than the client's, that can configure `vpn`."""
+    return other_device_targets(
+        vendor=vpn.device_vendor,
+        platform=vpn.device_platform,
+        ikev1=vpn.ike_version == IkeVersion.IKEV1,
+        bgp=vpn.site.routing == Routing.BGP,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactRow:
+    """One artifact as listed: what it is for and where."""
+
+    artifact: Artifact
+    label: str
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceChoice:
+    """The other devices a VPN's files can be rendered for."""
+
+    vpn: Vpn
+    where: str
+    targets: tuple[Target, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """An earlier revision of the request and its files, superseded by a later approval."""
+
+    connectivity_request: ConnectivityRequest
+    rows: tuple[ArtifactRow, ...]
+
+    @property
+    def downloadable(self) -> bool:
+        return self.connectivity_request.status in DOWNLOADABLE_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class RequestFiles:
+    """Everything the "Configuration files" section of a request shows."""
+
+    connectivity_request: ConnectivityRequest
+    rows: tuple[ArtifactRow, ...]
+    downloadable: bool
+    for_engineer: bool
+    other_devices: tuple[DeviceChoice, ...]
+    earlier: tuple[Revision, ...]
+    superseded_by: ConnectivityRequest | None
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def ready_count(self) -> int:
+        return sum(row.artifact.status == ArtifactStatus.READY for row in self.rows)
+
+    @property
+    def failed_count(self) -> int:
+        return sum(row.artifact.status == ArtifactStatus.FAILED for row in self.rows)
+
+    @property
+    def awaiting_approval(self) -> bool:
+        """Say whether files may still come: Thredd has not decided on the request yet."""
+        return self.connectivity_request.status not in DOWNLOADABLE_STATUSES | FINAL_STATUSES
+
+    @property
+    def in_progress(self) -> bool:
+        """Say whether a file is still being prepared, so the page keeps refreshing."""
+        return any(row.artifact.status == ArtifactStatus.PENDING for row in self.rows)
+
+
+def _where(site: Site | None, vpn: Vpn | None) -> str:
+    if vpn is not None:
+        return f"{site.name}, VPN {vpn.position + 1}"
+    return site.name if site is not None else "Whole request"
+
+
+def _rows(request: ConnectivityRequest) -> tuple[ArtifactRow, ...]:
+    artifacts = request.artifacts.select_related("site", "vpn").order_by(
+        "site__position", "vpn__position", "target"
+    )
+    return tuple(
+        ArtifactRow(
+            artifact, get_target(artifact.target).label, _where(artifact.site, artifact.vpn)
+        )
+        for artifact in artifacts
+    )
+
+
+def request_files(*, request: ConnectivityRequest, user: User) -> RequestFiles:
+    """Return what `user` sees of `request`'s configuration files: progress, downloads, history.
+
+    Earlier revisions (the `amends` chain) are listed as superseded versions, still
+    downloadable; a revision that a later approved one replaces says by which. Files exist,
+    and later revisions can replace them, only once Thredd has approved: before that no
+    query is made for them.
+    """
+    downloadable = request.status in DOWNLOADABLE_STATUSES
+    vpns = (
+        Vpn.objects.filter(site__request=request)
+        .select_related("site")
+        .order_by("site__position", "position")
+        if downloadable and request.connection_type == ConnectionType.IPSEC_VPN
+        else []
+    )
+    earlier = []
+    revision = request.amends
+    while revision is not None:
+        earlier.append(Revision(revision, _rows(revision)))
+        revision = revision.amends
+    return RequestFiles(
+        connectivity_request=request,
+        rows=_rows(request) if downloadable else (),
+        downloadable=downloadable,
+        for_engineer=user.is_engineer,
+        other_devices=tuple(
+            DeviceChoice(vpn, _where(vpn.site, vpn), tuple(vpn_other_device_targets(vpn)))
+            for vpn in vpns
+        ),
+        earlier=tuple(earlier),
+        superseded_by=request.amendments.filter(status__in=DOWNLOADABLE_STATUSES)
+        .order_by("-created_at")
+        .first()
+        if downloadable
+        else None,
+    )

@@ -1,0 +1,54 @@
+"""Writes of accounts: inviting a client organisation's users."""
+
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from connectivity.models import Organisation, User
+
+
+def _invitation_text(*, user: User, organisation: Organisation, invited_by: User) -> str:
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    link = settings.PORTAL_BASE_URL.rstrip("/") + path
+    return (
+        f"{invited_by.email} of Thredd has invited you to Thredd Connectivity for "
+        f"{organisation.name}.\n\n"
+        "Thredd Connectivity is where you request private network access to Thredd's Web "
+        "Services, EHI and Thredd Portal.\n\n"
+        f"Choose your password here to sign in:\n{link}\n\n"
+        "The link works once. If it has expired, use 'Forgotten your password?' on the "
+        "sign-in page.\n"
+    )
+
+
+@transaction.atomic
+def client_user_invite(*, organisation: Organisation, email: str, invited_by: User) -> User:
+    """Create a client user of `organisation` and email them a link to choose a password.
+
+    The link is Django's password-reset link (a one-time token); mail is sent only after the
+    user is committed, so a rolled-back invitation mails nobody.
+    """
+    user = User.objects.create_user(email, None, organisation=organisation)
+    message = _invitation_text(user=user, organisation=organisation, invited_by=invited_by)
+    transaction.on_commit(
+        partial(
+            send_mail,
+            subject="You are invited to Thredd Connectivity",
+            message=message,
+            from_email=None,
+            recipient_list=[user.email],
+        )
+    )
+    return user

@@ -1,0 +1,276 @@
+"""The render outbox: the configuration files of an approved request, pending until rendered.
+
+Approval calls `artifacts_create_pending` in its transaction: every file the client is owed
+gets a pending row. After commit a Celery task calls `artifact_render` per row; the periodic
+sweep (`artifacts_due`) hands out again whatever is still pending, so a broker that was down
+or a worker that died loses nothing. Rendered files are stored encrypted in the database
+(they hold PSKs), so any web node can serve them (`services.downloads`).
+
+A stored artifact's content is a JSON list of `{"name", "content"}` objects, one per file of
+its target: most targets have one file, `ipsec_conf`, `libreswan` and `mtls_bundle` several,
+and those download as a zip.
+"""
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from connectivity import tasks
+from connectivity.choices import ConnectionType, RequestStatus
+from connectivity.configgen.context import ConfigContext, ContextError, ThreddSide
+from connectivity.configgen.render import (
+    RenderedFile,
+    RenderError,
+    render_target,
+    request_contexts,
+)
+from connectivity.configgen.targets import Kind, device_target, targets_of_kind
+from connectivity.configgen.values import TunnelValues
+from connectivity.models import (
+    Artifact,
+    ArtifactStatus,
+    ConnectivityRequest,
+    RequestEvent,
+    Site,
+    ThreddSettings,
+    User,
+    Vpn,
+)
+from connectivity.selectors.requests import request_answers, request_to_document
+
+logger = logging.getLogger(__name__)
+
+# How long a pending artifact waits before the sweep hands it out again: longer than the
+# render task's own retries (connectivity.tasks.artifact_render_task) take.
+RENDER_AGAIN_AFTER = timedelta(minutes=1)
+# Renders started without finishing (the worker died, or hit its time limit) before the
+# artifact is failed for staff to look at, rather than handed out for ever.
+MAX_RENDER_ATTEMPTS = 5
+
+KIND_OF_CONNECTION = {
+    ConnectionType.IPSEC_VPN: Kind.VPN,
+    ConnectionType.AWS_TGW: Kind.TGW,
+    ConnectionType.MTLS: Kind.MTLS,
+}
+
+
+# Pending artifacts ---------------------------------------------------------------------
+
+
+def _deliverables(request: ConnectivityRequest) -> list[tuple[Site | None, Vpn | None, str]]:
+    """Return the (site, VPN, target) of every file the client of `request` is owed."""
+    kind = KIND_OF_CONNECTION[request.connection_type]
+    if kind == Kind.MTLS:
+        return [(None, None, target.key) for target in targets_of_kind(kind)]
+    sites = request.sites.prefetch_related("vpns")
+    if kind == Kind.TGW:
+        return [(site, None, target.key) for site in sites for target in targets_of_kind(kind)]
+    return [
+        (site, vpn, device_target(vpn.device_vendor, vpn.device_platform).key)
+        for site in sites
+        for vpn in site.vpns.all()
+    ]
+
+
+@transaction.atomic
+def artifacts_create_pending(*, request: ConnectivityRequest) -> list[Artifact]:
+    """Create a pending artifact for every file the client is owed; return the new ones.
+
+    One per VPN for the client's device, CloudFormation and Terraform per TGW site, the
+    endpoint bundle for mTLS. Call it in the approval transaction and enqueue the rendering
+    of each returned artifact after commit. Running it again creates nothing.
+    """
+    created = []
+    for site, vpn, target in _deliverables(request):
+        artifact, new = Artifact.objects.get_or_create(
+            request=request, site=site, vpn=vpn, target=target
+        )
+        if new:
+            created.append(artifact)
+    return created
+
+
+# Contexts ------------------------------------------------------------------------------
+
+
+def approved_at(request: ConnectivityRequest) -> datetime:
+    """Return when `request` was approved: the time every file's header gives."""
+    when = (
+        RequestEvent.objects.filter(request=request, to_status=RequestStatus.APPROVED)
+        .order_by("-created_at", "-id")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if when is None:
+        raise ContextError(f"{request.reference} has not been approved: nothing to render.")
+    return when
+
+
+def _thredd_side(environment: str) -> ThreddSide:
+    """Return Thredd's values for `environment` from its ThreddSettings."""
+    try:
+        settings = ThreddSettings.objects.prefetch_related("gateways", "service_ranges").get(
+            environment=environment
+        )
+    except ThreddSettings.DoesNotExist:
+        raise ContextError(
+            f"Thredd has no settings for {environment}: add them in the administration "
+            "(Thredd settings), then retry."
+        ) from None
+    return ThreddSide.from_settings(settings)
+
+
+def stored_context(
+    request: ConnectivityRequest, *, site: Site | None = None, vpn: Vpn | None = None
+) -> ConfigContext:
+    """Return the context of one VPN, one TGW site, or an mTLS request, from stored rows.
+
+    Everything comes from stored rows, the time from the approval event, so rendering the
+    same artifact again gives the same bytes.
+    """
+    request = request_answers(request)
+    sites = list(request.sites.all())
+    site_index = [item.pk for item in sites].index(site.pk) if site else None
+    vpn_index = None
+    tunnel_values = {}
+    if vpn is not None:
+        vpns = list(sites[site_index].vpns.all())
+        vpn_index = [item.pk for item in vpns].index(vpn.pk)
+        tunnel_values[site_index, vpn_index] = tuple(
+            TunnelValues(psk=tunnel.psk or "", inside_cidr=str(tunnel.inside_cidr or ""))
+            for tunnel in vpns[vpn_index].tunnels.all()
+        )
+    key = (site_index, vpn_index)
+    return request_contexts(
+        request_to_document(request),
+        thredd=_thredd_side(request.environment),
+        request_reference=request.reference,
+        generated_at=approved_at(request),
+        tunnel_values=tunnel_values,
+        keys=[key],
+    )[key]
+
+
+# Rendering -----------------------------------------------------------------------------
+
+
+def _failure_reason(exc: ContextError | RenderError) -> str:
+    """Say, for staff, why rendering failed and what each finding asks to fix."""
+    findings = getattr(exc, "findings", ())
+    return "\n".join([str(exc), *(f"{f.field or 'request'}: {f.message}" for f in findings)])
+
+
+def _pack(files: Sequence[RenderedFile]) -> str:
+    """Return the stored form of a target's files: canonical JSON, so its checksum is stable."""
+    return json.dumps(
+        [{"name": file.name, "content": file.content} for file in files],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def unpack(content: str) -> list[tuple[str, str]]:
+    """Return the (name, text) of every file of a stored artifact."""
+    return [(file["name"], file["content"]) for file in json.loads(content)]
+
+
+def _locked(artifact_id: int) -> Artifact:
+    return Artifact.objects.select_for_update(of=("self",)).get(pk=artifact_id)
+
+
+def _failed(artifact: Artifact, reason: str) -> Artifact:
+    artifact.status = ArtifactStatus.FAILED
+    artifact.failure_reason = reason
+    artifact.save(update_fields=["status", "failure_reason"])
+    logger.warning("Artifact %s of request %s failed to render", artifact.pk, artifact.request_id)
+    return artifact
+
+
+def artifact_render(*, artifact_id: int) -> Artifact:
+    """Render one pending artifact, store it encrypted and mark it ready, or failed with why.
+
+    Idempotent: an artifact that is no longer pending is returned as it is, so a duplicated
+    or redelivered task does nothing, and a ready file never changes under a client who has
+    downloaded it. The inputs are stored rows only, so rendering again gives the same
+    checksum. A request the generator refuses (RenderError, ContextError: Thredd's settings
+    lack a gateway, say) fails at once with the reason for staff, who retry after fixing it;
+    anything else propagates for the task to retry.
+    """
+    # The attempt is committed before rendering starts, so a worker killed mid-render still
+    # counts it, and a file that kills every worker is failed instead of handed out for ever.
+    with transaction.atomic():
+        artifact = _locked(artifact_id)
+        if artifact.status != ArtifactStatus.PENDING:
+            return artifact
+        if artifact.attempts >= MAX_RENDER_ATTEMPTS:
+            return _failed(
+                artifact,
+                f"Rendering started {artifact.attempts} times without finishing: a worker "
+                "died or hit its time limit each time. See the worker logs, then retry.",
+            )
+        artifact.attempts += 1
+        artifact.save(update_fields=["attempts"])
+    with transaction.atomic():
+        artifact = _locked(artifact_id)
+        if artifact.status != ArtifactStatus.PENDING:
+            return artifact  # another worker finished it while this one waited for the lock
+        try:
+            context = stored_context(artifact.request, site=artifact.site, vpn=artifact.vpn)
+            files = render_target(artifact.target, context)
+        except (ContextError, RenderError) as exc:
+            return _failed(artifact, _failure_reason(exc))
+        content = _pack(files)
+        artifact.content = content
+        artifact.checksum = hashlib.sha256(content.encode()).hexdigest()
+        artifact.file_name = (
+            files[0].name
+            if len(files) == 1
+            else f"{context.header.file_stem}-{artifact.target.replace('_', '-')}.zip"
+        )
+        artifact.status = ArtifactStatus.READY
+        artifact.failure_reason = ""
+        artifact.rendered_at = timezone.now()
+        artifact.save()
+    logger.info("Artifact %s of request %s is ready", artifact.pk, artifact.request_id)
+    return artifact
+
+
+def artifacts_due() -> list[int]:
+    """Return the ids of artifacts pending for longer than a render and its retries take.
+
+    They were never handed to a worker (the broker was down at approval) or their worker
+    died; handing one out twice is harmless, as rendering is idempotent.
+    """
+    cutoff = timezone.now() - RENDER_AGAIN_AFTER
+    return list(
+        Artifact.objects.filter(status=ArtifactStatus.PENDING, created_at__lt=cutoff)
+        .order_by("created_at", "id")
+        .values_list("id", flat=True)
+    )
+
+
+def artifact_retry(*, artifact: Artifact, actor: User) -> Artifact:
+    """Put a failed artifact back to pending and render it again after commit (engineers only).
+
+    Its attempts start again from zero; an artifact that is not failed is left as it is.
+    """
+    if not actor.is_engineer:
+        raise PermissionDenied("Only Thredd engineers can retry a configuration file.")
+    with transaction.atomic():
+        locked = _locked(artifact.pk)
+        if locked.status != ArtifactStatus.FAILED:
+            return locked
+        locked.status = ArtifactStatus.PENDING
+        locked.failure_reason = ""
+        locked.attempts = 0
+        locked.save(update_fields=["status", "failure_reason", "attempts"])
+        logger.info("Artifact %s put back to pending by user %s", locked.pk, actor.pk)
+        transaction.on_commit(partial(tasks.artifact_render_task.delay, locked.pk), robust=True)
+    return locked
