@@ -50,13 +50,17 @@ def measure_rendering() -> RenderingResult:
     """Render every fitting target of every VPN of the request `ROUNDS` times; time each."""
     request = _two_site_production_request()
     thredd = ThreddSide.from_settings(
-        ThreddSettings.objects.prefetch_related("gateways", "service_ranges").get(
+        ThreddSettings.objects.prefetch_related("service_ranges").get(
             environment=request.environment
         )
     )
     tunnel_values = {
         (site_index, vpn_index): tuple(
-            TunnelValues(psk=tunnel.psk, inside_cidr=str(tunnel.inside_cidr))
+            TunnelValues(
+                psk=tunnel.psk,
+                inside_cidr=str(tunnel.inside_cidr),
+                thredd_outside_ip=tunnel.thredd_outside_ip or "",
+            )
             for tunnel in vpn.tunnels.all()
         )
         for site_index, site in enumerate(request.sites.all())

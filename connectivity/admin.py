@@ -11,6 +11,8 @@ from .forms.accounts import AdminUserChangeForm, AdminUserCreationForm
 from .models import (
     Allocation,
     AuditEntry,
+    AwsPeeringAttachment,
+    AwsVpnConnection,
     ConnectivityRequest,
     Contact,
     MtlsDetails,
@@ -18,15 +20,9 @@ from .models import (
     ReservedRange,
     ServiceRange,
     Site,
-    ThreddGateway,
     ThreddSettings,
     User,
 )
-
-
-class ThreddGatewayInline(admin.TabularInline):
-    model = ThreddGateway
-    extra = 0
 
 
 class ReservedRangeInline(admin.TabularInline):
@@ -41,8 +37,23 @@ class ServiceRangeInline(admin.TabularInline):
 
 @admin.register(ThreddSettings)
 class ThreddSettingsAdmin(admin.ModelAdmin):
-    list_display = ["environment", "bgp_asn"]
-    inlines = [ThreddGatewayInline, ServiceRangeInline, ReservedRangeInline]
+    list_display = ["environment", "aws_region", "transit_gateway_id", "bgp_asn"]
+    fieldsets = [
+        (None, {"fields": ["environment", "mtls_trust_chain_pem"]}),
+        (
+            "Thredd's side in AWS",
+            {
+                "fields": [
+                    "aws_account_id",
+                    "aws_region",
+                    "transit_gateway_id",
+                    "transit_gateway_route_table_id",
+                    "bgp_asn",
+                ]
+            },
+        ),
+    ]
+    inlines = [ServiceRangeInline, ReservedRangeInline]
 
 
 @admin.register(Organisation)
@@ -145,3 +156,28 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class AwsResourceAdmin(admin.ModelAdmin):
+    """Thredd's AWS resources, read-only: provisioning and engineers' records write them."""
+
+    list_filter = ["environment", "status"]
+    list_select_related = ["recorded_by"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AwsVpnConnection)
+class AwsVpnConnectionAdmin(AwsResourceAdmin):
+    list_display = ["vpn", "vpn_connection_id", "customer_gateway_id", "status", "environment"]
+    search_fields = ["vpn_connection_id", "customer_gateway_id", "vpn__site__request__reference"]
+
+
+@admin.register(AwsPeeringAttachment)
+class AwsPeeringAttachmentAdmin(AwsResourceAdmin):
+    list_display = ["site", "attachment_id", "state", "status", "environment"]
+    search_fields = ["attachment_id", "site__request__reference"]

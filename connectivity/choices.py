@@ -61,6 +61,26 @@ class RequestStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+class AwsStatus(models.TextChoices):
+    """Where Thredd's side of one connection is, as staff and clients see it."""
+
+    AWAITING_VALUES = "awaiting", "Waiting for an engineer to record AWS's values"
+    PENDING = "pending", "Being set up in AWS"
+    PROVISIONING = "provisioning", "Being set up in AWS"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+    DECOMMISSIONING = "decommissioning", "Being removed from AWS"
+    DECOMMISSIONED = "decommissioned", "Removed"
+
+
+class TunnelState(models.TextChoices):
+    """A tunnel's state as AWS's telemetry last said it (`VgwTelemetry.Status`)."""
+
+    UNKNOWN = "", "Not known yet"
+    UP = "UP", "Up"
+    DOWN = "DOWN", "Down"
+
+
 # Status groups: which moves, pages and files each status allows. The workflow, the queue and
 # the pages all read these, so a status changes its meaning in one place.
 

@@ -123,6 +123,20 @@ DEFAULT_THREDD_BGP_ASN = 64512
 # AWS: "tgw-" followed by 17 lowercase hex digits (8 on resources created before 2018).
 TGW_ID_PATTERN = re.compile(r"tgw-(?:[0-9a-f]{8}|[0-9a-f]{17})", re.ASCII)
 EXAMPLE_TGW_ID = "tgw-0123456789abcdef0"
+
+
+# AWS resource IDs: a prefix and 17 lowercase hex digits (8 on resources made before 2018).
+def _aws_id(prefix: str) -> re.Pattern:
+    return re.compile(rf"{prefix}-(?:[0-9a-f]{{8}}|[0-9a-f]{{17}})", re.ASCII)
+
+
+TGW_ROUTE_TABLE_ID_PATTERN = _aws_id("tgw-rtb")
+TGW_ATTACHMENT_ID_PATTERN = _aws_id("tgw-attach")
+VPN_CONNECTION_ID_PATTERN = _aws_id("vpn")
+CUSTOMER_GATEWAY_ID_PATTERN = _aws_id("cgw")
+# [interpretation] AWS's console default for a customer gateway without BGP: a static site's
+# customer gateway needs an ASN, and this private one is never announced.
+STATIC_CUSTOMER_GATEWAY_ASN = 65000
 # AWS: an account ID is exactly 12 digits; kept as text because it may start with 0.
 AWS_ACCOUNT_ID_PATTERN = re.compile(r"[0-9]{12}", re.ASCII)
 # AWS: commercial ("aws" partition) region codes. GovCloud, China and the European Sovereign

@@ -19,7 +19,6 @@ from connectivity.models import (
     Organisation,
     ReservedRange,
     ServiceRange,
-    ThreddGateway,
     ThreddSettings,
     User,
 )
@@ -45,10 +44,15 @@ DEMO_ENGINEER = "engineer@thredd.example"
 THREDD_ENGINEERS_GROUP = "Thredd engineers"  # made by migration 0005 on every database
 
 # Illustrative values for Thredd's side of each environment; staff edit the real ones in the
-# admin. Gateways use documentation addresses, so nothing here points at a real host.
+# admin. The AWS identifiers are made up and point at nothing.
 DEMO_THREDD = {
     Environment.UAT: {
-        "gateways": ["192.0.2.10", "192.0.2.11"],
+        "aws": {
+            "aws_account_id": "111122223333",
+            "aws_region": "eu-west-2",
+            "transit_gateway_id": "tgw-0a1b2c3d4e5f60001",
+            "transit_gateway_route_table_id": "tgw-rtb-0a1b2c3d4e5f60001",
+        },
         "reserved": [("10.0.0.0/16", "Thredd UAT core"), ("172.16.0.0/20", "Thredd UAT AWS VPCs")],
         "services": {
             Service.WEB_SERVICES: "10.240.1.0/24",
@@ -57,7 +61,12 @@ DEMO_THREDD = {
         },
     },
     Environment.PRODUCTION: {
-        "gateways": ["198.51.100.10", "198.51.100.11"],
+        "aws": {
+            "aws_account_id": "444455556666",
+            "aws_region": "eu-west-2",
+            "transit_gateway_id": "tgw-0a1b2c3d4e5f60002",
+            "transit_gateway_route_table_id": "tgw-rtb-0a1b2c3d4e5f60002",
+        },
         "reserved": [("10.1.0.0/16", "Thredd production core")],
         "services": {
             Service.WEB_SERVICES: "10.250.1.0/24",
@@ -116,16 +125,11 @@ def _demo_user(email: str, *, is_staff: bool, organisation, first_name: str) -> 
 
 
 def _demo_thredd_settings(environment: Environment, facts: dict) -> None:
-    thredd, created = ThreddSettings.objects.get_or_create(environment=environment)
+    thredd, created = ThreddSettings.objects.get_or_create(
+        environment=environment, defaults=facts["aws"]
+    )
     if not created:
         return  # staff may have edited them: leave their values alone
-    for position, address in enumerate(facts["gateways"], start=1):
-        ThreddGateway.objects.create(
-            settings=thredd,
-            name=f"Thredd {environment.label} gateway {position}",
-            outside_ip=address,
-            position=position,
-        )
     for network, description in facts["reserved"]:
         ReservedRange.objects.create(settings=thredd, network=network, description=description)
     for service, network in facts["services"].items():

@@ -19,6 +19,13 @@ class MailDeferred(Exception):
     """
 
 
+class AwsUnavailable(Exception):
+    """Say that AWS could not answer now (throttled, an outage): the task retries later.
+
+    `services.aws` raises it; it lives here because the tasks' retry policy names it.
+    """
+
+
 @shared_task(name="connectivity.worker_health")
 def worker_health() -> dict[str, object]:
     """Report that this worker can reach the portal's database.
@@ -87,3 +94,68 @@ def artifact_sweep() -> int:
     for artifact_id in due:
         artifact_render_task.delay(artifact_id)
     return len(due)
+
+
+# Thredd's side in AWS. AWS being away is worth a few retries (10 s, 20 s, 40 s); a refusal
+# is failed by the service with AWS's reason, never retried. The sweep hands out again
+# whatever is still pending after that.
+_AWS_RETRIES = {
+    "autoretry_for": (AwsUnavailable, OperationalError, InterfaceError),
+    "max_retries": 3,
+    "retry_backoff": 10,
+    "retry_backoff_max": 40,
+    "retry_jitter": False,
+}
+
+
+@shared_task(name="connectivity.aws_vpn_connection_provision", **_AWS_RETRIES)
+def aws_vpn_connection_provision(connection_id: int) -> str:
+    """Create Thredd's side of one client VPN in AWS; return its status."""
+    from connectivity.services import aws
+
+    return aws.vpn_connection_provision(connection_id=connection_id).status
+
+
+@shared_task(name="connectivity.aws_peering_attachment_provision", **_AWS_RETRIES)
+def aws_peering_attachment_provision(attachment_id: int) -> str:
+    """Create the peering attachment to one client's transit gateway; return its status."""
+    from connectivity.services import aws
+
+    return aws.peering_attachment_provision(attachment_id=attachment_id).status
+
+
+@shared_task(name="connectivity.aws_vpn_connection_decommission", **_AWS_RETRIES)
+def aws_vpn_connection_decommission(connection_id: int) -> str:
+    """Delete what the portal made in AWS for one retired VPN; return its status."""
+    from connectivity.services import aws
+
+    return aws.vpn_connection_decommission(connection_id=connection_id).status
+
+
+@shared_task(name="connectivity.aws_peering_attachment_decommission", **_AWS_RETRIES)
+def aws_peering_attachment_decommission(attachment_id: int) -> str:
+    """Delete what the portal made in AWS for one retired TGW site; return its status."""
+    from connectivity.services import aws
+
+    return aws.peering_attachment_decommission(attachment_id=attachment_id).status
+
+
+@shared_task(name="connectivity.aws_sweep")
+def aws_sweep() -> int:
+    """Hand out again every AWS resource still pending after a run's time; return how many."""
+    from connectivity.services import aws
+
+    due = aws.aws_due()
+    for kind, pk in due:
+        task = aws_vpn_connection_provision if kind == "vpn" else aws_peering_attachment_provision
+        task.delay(pk)
+    return len(due)
+
+
+@shared_task(name="connectivity.aws_telemetry_poll", **_AWS_RETRIES)
+def aws_telemetry_poll() -> int:
+    """Read tunnel states and peering acceptances from AWS, and mail tunnels down too long."""
+    from connectivity.services import aws
+
+    aws.peering_attachments_poll()
+    return aws.telemetry_poll()

@@ -8,8 +8,10 @@ import re
 from ipaddress import AddressValueError, IPv4Address, IPv4Network
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 
 from connectivity.constants import (
+    AWS_ACCOUNT_ID_PATTERN,
     DEVICE_TEXT_CHARACTERS,
     DEVICE_TEXT_MAX_LENGTH,
     DEVICE_TEXT_PATTERN,
@@ -17,6 +19,10 @@ from connectivity.constants import (
     SITE_NAME_CHARACTERS,
     SITE_NAME_MAX_LENGTH,
     SITE_NAME_PATTERN,
+    TGW_ATTACHMENT_ID_PATTERN,
+    TGW_ID_PATTERN,
+    TGW_ROUTE_TABLE_ID_PATTERN,
+    VPN_CONNECTION_ID_PATTERN,
 )
 
 # Four dotted numbers and a decimal prefix length; netmask forms ("/255.255.255.0") that
@@ -135,3 +141,27 @@ def validate_site_name(value: str) -> None:
 def validate_device_software(value: str) -> None:
     """Refuse a device software version outside the safe character set."""
     _DEVICE_SOFTWARE(value)
+
+
+def _aws_id_validator(pattern: re.Pattern, noun: str, example: str) -> RegexValidator:
+    """Return a validator for one kind of AWS resource ID (whole value, AWS's exact form)."""
+    return RegexValidator(
+        regex=rf"\A(?:{pattern.pattern})\Z",
+        message=f"Enter the {noun} as AWS shows it, such as {example}.",
+        code="aws_id_invalid",
+    )
+
+
+validate_tgw_id = _aws_id_validator(TGW_ID_PATTERN, "transit gateway ID", "tgw-0123456789abcdef0")
+validate_tgw_route_table_id = _aws_id_validator(
+    TGW_ROUTE_TABLE_ID_PATTERN, "route table ID", "tgw-rtb-0123456789abcdef0"
+)
+validate_tgw_attachment_id = _aws_id_validator(
+    TGW_ATTACHMENT_ID_PATTERN, "attachment ID", "tgw-attach-0123456789abcdef0"
+)
+validate_vpn_connection_id = _aws_id_validator(
+    VPN_CONNECTION_ID_PATTERN, "VPN connection ID", "vpn-0123456789abcdef0"
+)
+validate_aws_account_id = _aws_id_validator(
+    AWS_ACCOUNT_ID_PATTERN, "12-digit AWS account ID", "012345678901"
+)

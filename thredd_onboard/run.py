@@ -2,7 +2,8 @@
 
 `make run` calls this. With no DATABASE_URL it uses the embedded PostgreSQL (see
 `embedded.py`); with no CELERY_BROKER_URL tasks run in-process; with no EMAIL_HOST mail is
-printed here. The demo data is loaded idempotently and the demo sign-ins are printed.
+printed here; without AWS_PROVISIONING an engineer records Thredd's AWS side, with illustrative
+values one click away. The demo data is loaded idempotently and the demo sign-ins are printed.
 """
 
 import argparse
@@ -20,6 +21,9 @@ def main(argv: list[str]) -> int:
     options = parser.parse_args(argv)
 
     environment = environment_with_database()
+    # Without AWS, an engineer records Thredd's AWS side by hand; the demo offers made-up
+    # values (documentation addresses) so the whole journey can be walked.
+    environment.setdefault("AWS_ILLUSTRATIVE_VALUES", "true")
     manage = [sys.executable, str(BASE_DIR / "manage.py")]
     for step in (["migrate", "--noinput"], ["seed_demo"]):
         if subprocess.call([*manage, *step], env=environment) != 0:  # noqa: S603

@@ -284,4 +284,17 @@ PSK_ENCRYPTION_KEYS = (
 CELERY_BEAT_SCHEDULE = {
     "email-sweep": {"task": "connectivity.email_sweep", "schedule": 60.0},
     "artifact-sweep": {"task": "connectivity.artifact_sweep", "schedule": 60.0},
+    "aws-sweep": {"task": "connectivity.aws_sweep", "schedule": 60.0},
+    "aws-telemetry": {"task": "connectivity.aws_telemetry_poll", "schedule": 60.0},
 }
+
+# Thredd's side in AWS. With AWS_PROVISIONING on, approval creates the customer gateways, VPN
+# connections, peering attachments and routes through boto3, whose standard chain gives the
+# credentials (environment, profile, instance role) and which honours AWS_ENDPOINT_URL; off
+# (the default), an engineer records the values of resources made in the console.
+AWS_PROVISIONING = ENV.bool("AWS_PROVISIONING", default=False)
+# How long a tunnel of an active connection may be down before its client and Thredd are
+# mailed (once per down spell).
+TUNNEL_DOWN_ALERT_AFTER = timedelta(minutes=ENV.int("TUNNEL_DOWN_ALERT_MINUTES", default=5))
+# Illustrative AWS values an engineer may fill in with one click: `make run`'s demo only.
+AWS_ILLUSTRATIVE_VALUES = ENV.bool("AWS_ILLUSTRATIVE_VALUES", default=False)

@@ -3,8 +3,9 @@
 `build_context` is the only way a template gets its values: it refuses a request document
 with any error finding (so every name and device field is already in its safe character
 set), fills in Thredd's defaults (REFERENCE §4, §5), and computes what the templates would
-otherwise compute themselves (inside addresses, netmasks, proposals). The result is plain
-frozen dataclasses, identical for identical inputs, so a rendered file's checksum is stable.
+otherwise compute themselves (inside addresses, netmasks, proposals, the names and numbers of
+device objects). The result is plain frozen dataclasses, identical for identical inputs, so a
+rendered file's checksum is stable.
 """
 
 import re
@@ -66,12 +67,12 @@ class ContextError(ValueError):
 class ThreddSide:
     """Thredd's own values for one environment, as staff keep them in ThreddSettings.
 
-    `gateway_ips` are the outside IPs of Thredd's VPN gateways by position (tunnel n lands on
-    gateway n); `service_ranges` maps each service to the networks it lives in.
+    `service_ranges` maps each service to the networks it lives in. Thredd's outside
+    addresses are not here: AWS gives every tunnel of every VPN connection its own, so they
+    come with each VPN's tunnel values.
     """
 
     environment: str
-    gateway_ips: tuple[str, ...]
     service_ranges: Mapping[str, tuple[str, ...]]
     bgp_asn: int
     mtls_trust_chain_pem: str = ""
@@ -79,13 +80,12 @@ class ThreddSide:
 
     @classmethod
     def from_settings(cls, settings) -> "ThreddSide":
-        """Read a `ThreddSettings` row (with its gateways and service ranges)."""
+        """Read a `ThreddSettings` row (with its service ranges)."""
         ranges: dict[str, list[str]] = {}
         for service_range in settings.service_ranges.all():
             ranges.setdefault(service_range.service, []).append(str(service_range.network))
         return cls(
             environment=settings.environment,
-            gateway_ips=tuple(gateway.outside_ip for gateway in settings.gateways.all()),
             service_ranges={service: tuple(networks) for service, networks in ranges.items()},
             bgp_asn=settings.bgp_asn,
             mtls_trust_chain_pem=settings.mtls_trust_chain_pem,
@@ -138,7 +138,17 @@ class Phase:
 
 @dataclass(frozen=True, slots=True)
 class TunnelContext:
+    """One tunnel of a VPN: its two ends, its secrets and algorithms, and its device names.
+
+    `name` ("thredd-vpn2-t1") and `unit` (10 x VPN number + tunnel number: 11, 12, 21, 22)
+    are what the templates call the tunnel's objects and number its interfaces, sequence
+    numbers and priorities by, so the files of a site's two VPNs pasted into one device
+    never reuse each other's.
+    """
+
     number: int
+    name: str
+    unit: int
     preferred: bool
     thredd_outside_ip: str
     client_outside_ip: str
@@ -162,9 +172,13 @@ class BgpContext:
 
 @dataclass(frozen=True, slots=True)
 class VpnContext:
-    """One VPN: its two tunnels and everything they share."""
+    """One VPN: its two tunnels and everything they share.
+
+    `name` ("thredd-vpn2") names the objects the two tunnels share on the client's device.
+    """
 
     number: int
+    name: str
     services: tuple[str, ...]
     service_labels: tuple[str, ...]
     client_outside_ip: str
@@ -194,10 +208,18 @@ class AttachmentContext:
 
 @dataclass(frozen=True, slots=True)
 class TgwContext:
+    """One TGW site: the client's transit gateway and Thredd's one peering attachment to it.
+
+    `attachments` say which services the site asked for on each; they all ride the peering
+    attachment `peering_attachment_id`, so `routes` are their Thredd ranges, each once.
+    """
+
     tgw_id: str
     aws_account_id: str
     region: str
+    peering_attachment_id: str
     attachments: tuple[AttachmentContext, ...]
+    routes: tuple[Network, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,13 +265,16 @@ def build_context(
     site_index: int | None = None,
     vpn_index: int | None = None,
     tunnel_values: Sequence[TunnelValues] = (),
+    peering_attachment_id: str = "",
 ) -> ConfigContext:
     """Return the context of one VPN (IPsec request), one site (TGW) or the request (mTLS).
 
-    `site_index` and `vpn_index` pick the VPN, `tunnel_values` are its two tunnels' approved
-    PSKs and inside /30s (see `values.plan_tunnel_values`). Raises `ContextError` when `doc`
-    has any error finding, when Thredd's side lacks a value the file needs, or when a value
-    given here breaks a rule.
+    `site_index` and `vpn_index` pick the VPN; `tunnel_values` are its two tunnels' approved
+    PSKs and inside /30s (see `values.plan_tunnel_values`) and the outside addresses AWS gave
+    them. `peering_attachment_id` is the ID of the peering attachment Thredd created to a TGW
+    site. Raises `ContextError` when `doc` has any error finding, when Thredd's side lacks a
+    value the file needs (a service range, AWS's addresses of a tunnel, the peering
+    attachment), or when a value given here breaks a rule.
     """
     findings = validate_document(doc, thredd_asn=thredd.bgp_asn)
     if has_errors(findings):
@@ -286,11 +311,24 @@ def build_context(
     subnets = tuple(Network.of(subnet.cidr) for subnet in site.subnets)
     stem = f"{_slug(request_reference)}-{_slug(site.name)}"
     if doc.connection_type == ConnectionType.AWS_TGW:
+        if not peering_attachment_id:
+            raise ContextError(
+                f"Site {site.name}: the peering attachment has not been created yet. Thredd "
+                f"creates it from its transit gateway to {site.tgw.tgw_id}; record its ID, then "
+                "generate the files."
+            )
+        if not limits.TGW_ATTACHMENT_ID_PATTERN.fullmatch(peering_attachment_id):
+            raise ContextError(
+                f"Peering attachment ID {peering_attachment_id!r} must be tgw-attach- and 17 "
+                "lowercase hex digits, as AWS gives it."
+            )
         header = _header(site_name=site.name, file_stem=stem)
+        carried = [service for item in site.attachments for service in item.services]
         tgw = TgwContext(
             tgw_id=site.tgw.tgw_id,
             aws_account_id=site.tgw.aws_account_id,
             region=site.tgw.region,
+            peering_attachment_id=peering_attachment_id,
             attachments=tuple(
                 AttachmentContext(
                     number=number,
@@ -299,20 +337,18 @@ def build_context(
                 )
                 for number, attachment in enumerate(site.attachments, start=1)
             ),
+            routes=_routes(thredd, carried),
         )
         return ConfigContext(header=header, site_subnets=subnets, tgw=tgw)
 
     vpn = _pick(site.vpns, vpn_index, "VPN")
-    header = _header(site_name=site.name, file_stem=f"{stem}-vpn{vpn_index + 1}")
-    if len(thredd.gateway_ips) < limits.MAX_TUNNELS_PER_VPN:
-        raise ContextError(
-            f"Thredd's {doc.environment} settings need {limits.MAX_TUNNELS_PER_VPN} gateways "
-            f"with outside IPs (they have {len(thredd.gateway_ips)})."
-        )
+    vpn_number = vpn_index + 1
+    header = _header(site_name=site.name, file_stem=f"{stem}-vpn{vpn_number}")
     if len(tunnel_values) != limits.MAX_TUNNELS_PER_VPN:
         raise ContextError(
             f"Give the values of both tunnels of the VPN (got {len(tunnel_values)})."
         )
+    thredd_ips = _thredd_outside_ips(tunnel_values, vpn_number=vpn_number, site_name=site.name)
     problems = [
         finding
         for number, values in enumerate(tunnel_values, start=1)
@@ -338,15 +374,17 @@ def build_context(
     tunnels = tuple(
         _tunnel(
             number,
+            vpn_number=vpn_number,
             overrides=vpn.tunnels[number - 1] if number <= len(vpn.tunnels) else Tunnel(),
             values=values,
-            thredd_ip=thredd.gateway_ips[number - 1],
+            thredd_ip=thredd_ips[number - 1],
             client_ip=vpn.peer_ip,
         )
         for number, values in enumerate(tunnel_values, start=1)
     )
     context_vpn = VpnContext(
-        number=vpn_index + 1,
+        number=vpn_number,
+        name=f"thredd-vpn{vpn_number}",
         services=vpn.services,
         service_labels=service_labels(vpn.services),
         client_outside_ip=vpn.peer_ip,
@@ -379,6 +417,37 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+def _thredd_outside_ips(
+    tunnel_values: Sequence[TunnelValues], *, vpn_number: int, site_name: str
+) -> tuple[str, ...]:
+    """Return AWS's outside address of each tunnel of a VPN, checked.
+
+    Every tunnel of every AWS VPN connection ends on its own address, so an empty one means
+    the VPN connection is not created (or not recorded) yet, and a shared one is a mistake.
+    """
+    addresses = []
+    for number, values in enumerate(tunnel_values, start=1):
+        if not values.thredd_outside_ip:
+            raise ContextError(
+                f"Thredd's AWS side of VPN {vpn_number} is not recorded yet: tunnel {number} "
+                f"of site {site_name} has no AWS outside address. Record the addresses of the "
+                "VPN connection's tunnels once AWS has created it, then generate the files."
+            )
+        try:
+            addresses.append(str(IPv4Address(values.thredd_outside_ip)))
+        except ValueError:
+            raise ContextError(
+                f"Tunnel {number} of VPN {vpn_number} at site {site_name}: AWS outside address "
+                f"{values.thredd_outside_ip!r} is not an IPv4 address."
+            ) from None
+    if len(set(addresses)) != len(addresses):
+        raise ContextError(
+            f"Both tunnels of VPN {vpn_number} at site {site_name} have Thredd outside address "
+            f"{addresses[0]}: AWS gives each tunnel its own, so check the recorded addresses."
+        )
+    return tuple(addresses)
+
+
 def _routes(thredd: ThreddSide, services: Sequence[str]) -> tuple[Network, ...]:
     """Return Thredd's ranges of `services`: the static routes (and BGP expectations) of a VPN."""
     missing = [
@@ -395,7 +464,9 @@ def _routes(thredd: ThreddSide, services: Sequence[str]) -> tuple[Network, ...]:
     return tuple(Network.of(network) for network in sorted(networks))
 
 
-def _phase(tunnel: Tunnel, phase: int) -> Phase:
+def tunnel_phase(tunnel: Tunnel, phase: int) -> Phase:
+    """Return phase 1 (IKE) or 2 (IPsec) of a tunnel: the client's choices, else Thredd's
+    defaults. The files and AWS's tunnel options are both made from this."""
     encryption = getattr(tunnel, f"phase{phase}_encryption") or DEFAULT_ENCRYPTION
     integrity = getattr(tunnel, f"phase{phase}_integrity") or DEFAULT_INTEGRITY
     dh_groups = getattr(tunnel, f"phase{phase}_dh_groups") or DEFAULT_DH_GROUPS
@@ -415,7 +486,13 @@ def _phase(tunnel: Tunnel, phase: int) -> Phase:
 
 
 def _tunnel(
-    number: int, *, overrides: Tunnel, values: TunnelValues, thredd_ip: str, client_ip: str
+    number: int,
+    *,
+    vpn_number: int,
+    overrides: Tunnel,
+    values: TunnelValues,
+    thredd_ip: str,
+    client_ip: str,
 ) -> TunnelContext:
     inside = IPv4Network(values.inside_cidr)
     # AWS's convention: Thredd (the AWS side) takes the first host of the /30, the client the
@@ -423,15 +500,17 @@ def _tunnel(
     thredd_inside, client_inside = (str(host) for host in inside.hosts())
     return TunnelContext(
         number=number,
+        name=f"thredd-vpn{vpn_number}-t{number}",
+        unit=10 * vpn_number + number,
         preferred=number == 1,
-        thredd_outside_ip=str(IPv4Address(thredd_ip)),
+        thredd_outside_ip=thredd_ip,
         client_outside_ip=client_ip,
         inside=Network.of(inside),
         thredd_inside_ip=thredd_inside,
         client_inside_ip=client_inside,
         psk=values.psk,
-        phase1=_phase(overrides, 1),
-        phase2=_phase(overrides, 2),
+        phase1=tunnel_phase(overrides, 1),
+        phase2=tunnel_phase(overrides, 2),
         route_metric=ROUTE_METRICS[number - 1],
         bgp_local_preference=BGP_LOCAL_PREFERENCES[number - 1],
     )
@@ -465,12 +544,11 @@ PREVIEW_TRUST_CHAIN = (Path(__file__).parent / "preview-trust-chain.pem").read_t
 def preview_thredd_side(environment: str) -> ThreddSide:
     """Return illustrative Thredd values for `environment`, for previews when none are stored.
 
-    The addresses are from RFC 5737's documentation ranges and the header says "preview", so
-    a file made with them cannot be mistaken for one to apply.
+    The header of a file made with them says "preview", so it cannot be mistaken for one to
+    apply.
     """
     return ThreddSide(
         environment=environment,
-        gateway_ips=("198.51.100.10", "198.51.100.20"),
         service_ranges={
             Service.WEB_SERVICES: ("10.240.1.0/24",),
             Service.EHI: ("10.240.2.0/24",),

@@ -160,13 +160,16 @@ def request_contexts(
     request_reference: str,
     generated_at: datetime,
     tunnel_values: Mapping[ContextKey, Sequence[TunnelValues]],
+    peering_attachment_ids: Mapping[int, str] = {},
     keys: Sequence[ContextKey] | None = None,
 ) -> dict[ContextKey, ConfigContext]:
     """Return the contexts of a request, by key: all of them, or only those of `keys`.
 
     The one way a request becomes contexts: the approved files (`services.artifacts`), the
     previews of `render_config` and the benchmark all come through here. `tunnel_values`
-    holds each VPN's approved (or previewed) PSKs and inside /30s.
+    holds each VPN's approved (or previewed) PSKs and inside /30s and AWS's outside address
+    of each tunnel; `peering_attachment_ids` the ID of Thredd's peering attachment to each
+    TGW site, by site index.
     """
     return {
         (site_index, vpn_index): build_context(
@@ -177,6 +180,7 @@ def request_contexts(
             site_index=site_index,
             vpn_index=vpn_index,
             tunnel_values=tunnel_values.get((site_index, vpn_index), ()),
+            peering_attachment_id=peering_attachment_ids.get(site_index, ""),
         )
         for site_index, vpn_index in (context_keys(doc) if keys is None else keys)
     }

@@ -12,7 +12,7 @@ from connectivity.catalogue import CATALOGUE, Platform, find_platform
 
 # Raise when a template changes what it renders: the version is printed in every header, so a
 # client's file says which template made it.
-TEMPLATE_VERSION = "2"
+TEMPLATE_VERSION = "3"
 # The target of a device whose platform the catalogue no longer has.
 GENERIC_TARGET = "text"
 

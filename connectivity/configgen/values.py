@@ -4,12 +4,14 @@ Pure functions: they read what is already used and return new values, and the ca
 approval service, or `render_config` for a preview) decides whether to keep them. REFERENCE §5
 gives the rules: a PSK is 8-64 characters of `A-Za-z0-9._`, not starting with 0, and a
 generated one is 32 characters from a CSPRNG; an inside CIDR is a /30 of 169.254.0.0/16,
-unique per Thredd gateway, never one of AWS's reserved /30s.
+unique among every VPN connection on Thredd's transit gateway (one per environment), never
+one of AWS's reserved /30s. Each tunnel's outside address is AWS's to give, when it creates
+the VPN connection; previews use illustrative ones that behave like AWS's.
 """
 
 import secrets
 import string
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 
@@ -19,15 +21,19 @@ from connectivity.document import RequestDocument
 
 GENERATED_PSK_LENGTH = 32
 PSK_ALPHABET = string.ascii_letters + string.digits + "._"
+# Where previews take AWS's outside addresses from: RFC 5737's TEST-NET-3, which no real
+# AWS endpoint uses, so a preview cannot be mistaken for a file to apply.
+ILLUSTRATIVE_OUTSIDE_RANGE = IPv4Network("203.0.113.0/24")
 
 
 @dataclass(frozen=True, slots=True)
 class TunnelValues:
-    """The approved secret and inside addresses of one tunnel: what a template needs beyond the
-    request document."""
+    """What a tunnel's file needs beyond the request document: the approved PSK and inside
+    /30, and AWS's outside address of the tunnel ("" until AWS has given it)."""
 
     psk: str
     inside_cidr: str
+    thredd_outside_ip: str = ""
 
 
 def generate_psk(length: int = GENERATED_PSK_LENGTH) -> str:
@@ -41,100 +47,104 @@ _INSIDE_CANDIDATES = tuple(limits.INSIDE_CIDR_RANGE.subnets(new_prefix=limits.IN
 
 
 class InsideCidrTaken(ValueError):
-    """A /30 the client chose is already used by another tunnel on its Thredd gateway."""
+    """A /30 the client chose is already used by another VPN connection on the transit gateway."""
 
     def __init__(self, *, site_index: int, vpn_index: int, number: int, network: str) -> None:
         super().__init__(
             f"Tunnel {number} of VPN {vpn_index + 1} at site {site_index + 1} asks for inside "
-            f"CIDR {network}, which another tunnel already uses on Thredd gateway {number}: ask "
-            "the client to choose another /30 or leave it empty for Thredd to allocate."
+            f"CIDR {network}, which another VPN connection on Thredd's transit gateway already "
+            "uses: ask the client to choose another /30 or leave it empty for Thredd to allocate."
         )
 
 
 class InsideCidrPool:
-    """Hand out the lowest free inside /30s of one environment, per Thredd gateway.
+    """Hand out the lowest free inside /30s of one transit gateway (one environment).
 
-    `used` maps a gateway position (1, 2) to the /30s already taken there; AWS's reserved
-    /30s are never handed out. Handing out is a forward scan from where the last one ended,
-    so planning thousands of tunnels (the benchmark seed) stays linear.
+    `used` holds the /30s other VPN connections already have; AWS's reserved /30s are never
+    handed out. Handing out is a forward scan from where the last one ended, so planning
+    thousands of tunnels (the benchmark seed) stays linear.
     """
 
-    def __init__(self, used: Mapping[int, Collection[IPv4Network | str]] | None = None) -> None:
-        used = used or {}
-        self._taken = {
-            position: {IPv4Network(cidr) for cidr in used.get(position, ())}
-            | limits.RESERVED_INSIDE_CIDRS
-            for position in range(1, limits.MAX_TUNNELS_PER_VPN + 1)
-        }
-        self._cursor = dict.fromkeys(self._taken, 0)
+    def __init__(self, used: Collection[IPv4Network | str] = ()) -> None:
+        self._taken = {IPv4Network(cidr) for cidr in used} | limits.RESERVED_INSIDE_CIDRS
+        self._cursor = 0
 
-    def is_taken(self, position: int, network: IPv4Network) -> bool:
-        """Say whether `network` is already used on gateway `position`."""
-        return network in self._taken[position]
+    def is_taken(self, network: IPv4Network) -> bool:
+        """Say whether `network` is already used on the transit gateway."""
+        return network in self._taken
 
-    def take(self, position: int, *, avoiding: Collection[IPv4Network] = ()) -> IPv4Network:
-        """Return the lowest /30 free on gateway `position` and not in `avoiding`; keep it.
+    def keep(self, network: IPv4Network) -> None:
+        """Mark `network` as used (a /30 the client chose)."""
+        self._taken.add(network)
+
+    def take(self) -> IPv4Network:
+        """Return the lowest free /30 and keep it.
 
         Raises ValueError when the range is exhausted (16,377 tunnels on one gateway).
         """
-        taken = self._taken[position]
-        cursor = self._cursor[position]
-        while cursor < len(_INSIDE_CANDIDATES) and _INSIDE_CANDIDATES[cursor] in taken:
-            cursor += 1
-        self._cursor[position] = cursor
-        for candidate in _INSIDE_CANDIDATES[cursor:]:
-            if candidate not in taken and candidate not in avoiding:
-                taken.add(candidate)
+        while self._cursor < len(_INSIDE_CANDIDATES):
+            candidate = _INSIDE_CANDIDATES[self._cursor]
+            self._cursor += 1
+            if candidate not in self._taken:
+                self._taken.add(candidate)
                 return candidate
         raise ValueError(
-            f"No free inside /30 is left in {limits.INSIDE_CIDR_RANGE} on gateway {position}."
+            f"No free inside /30 is left in {limits.INSIDE_CIDR_RANGE} on the transit gateway."
         )
 
 
 def plan_tunnel_values(
-    doc: RequestDocument,
-    *,
-    used_inside_cidrs: Mapping[int, Collection[IPv4Network | str]] | None = None,
+    doc: RequestDocument, *, used_inside_cidrs: Collection[IPv4Network | str] = ()
 ) -> dict[tuple[int, int], tuple[TunnelValues, ...]]:
-    """Return both tunnels' values for every VPN of `doc`, keyed by (site index, VPN index).
+    """Return both tunnels' PSK and inside /30 for every VPN of `doc`, keyed by (site, VPN).
 
     The one planner of tunnel values: approval stores its plan, `render_config` previews it.
     A PSK or inside CIDR the client chose (or an amendment carried over) is kept; the rest is
-    generated. Tunnel n lands on Thredd gateway n, so `used_inside_cidrs` maps a gateway
-    position (1, 2) to the /30s already used there by other requests; no two tunnels of the
-    request share a /30 (the client's device holds them all). Raises InsideCidrTaken when a
-    chosen /30 is used on its gateway. Requests without VPNs give an empty plan.
+    generated. `used_inside_cidrs` are the /30s other VPN connections on the transit gateway
+    have; no two tunnels share one. Raises InsideCidrTaken when a chosen /30 is used already.
+    Requests without VPNs give an empty plan. Outside addresses are AWS's, recorded later.
     """
     if doc.connection_type != ConnectionType.IPSEC_VPN:
         return {}
     pool = InsideCidrPool(used_inside_cidrs)
-    in_request = {
-        IPv4Network(tunnel.inside_cidr)
-        for site in doc.sites
-        for vpn in site.vpns
-        for tunnel in vpn.tunnels
-        if tunnel.inside_cidr
-    }
+    chosen = {}
+    for site_index, site in enumerate(doc.sites):
+        for vpn_index, vpn in enumerate(site.vpns):
+            for number, tunnel in enumerate(vpn.tunnels, start=1):
+                if tunnel.inside_cidr:
+                    network = IPv4Network(tunnel.inside_cidr)
+                    if pool.is_taken(network):
+                        raise InsideCidrTaken(
+                            site_index=site_index,
+                            vpn_index=vpn_index,
+                            number=number,
+                            network=tunnel.inside_cidr,
+                        )
+                    chosen[site_index, vpn_index, number] = network
+    for network in chosen.values():
+        pool.keep(network)
     plan = {}
     for site_index, site in enumerate(doc.sites):
         for vpn_index, vpn in enumerate(site.vpns):
             values = []
-            for position in range(1, limits.MAX_TUNNELS_PER_VPN + 1):
-                chosen = vpn.tunnels[position - 1] if position <= len(vpn.tunnels) else None
-                if chosen and chosen.inside_cidr:
-                    inside = chosen.inside_cidr
-                    if pool.is_taken(position, IPv4Network(inside)):
-                        raise InsideCidrTaken(
-                            site_index=site_index,
-                            vpn_index=vpn_index,
-                            number=position,
-                            network=inside,
-                        )
-                else:
-                    network = pool.take(position, avoiding=in_request)
-                    in_request.add(network)
-                    inside = str(network)
-                psk = chosen.psk if chosen and chosen.psk else generate_psk()
-                values.append(TunnelValues(psk=psk, inside_cidr=inside))
+            for number in range(1, limits.MAX_TUNNELS_PER_VPN + 1):
+                given = vpn.tunnels[number - 1] if number <= len(vpn.tunnels) else None
+                inside = chosen.get((site_index, vpn_index, number)) or pool.take()
+                psk = given.psk if given and given.psk else generate_psk()
+                values.append(TunnelValues(psk=psk, inside_cidr=str(inside)))
             plan[site_index, vpn_index] = tuple(values)
     return plan
+
+
+def illustrative_outside_ips(doc: RequestDocument) -> dict[tuple[int, int], tuple[str, str]]:
+    """Return illustrative AWS outside addresses for both tunnels of every VPN of `doc`.
+
+    They behave as AWS's do: every tunnel of every VPN has its own, so previews of two VPNs
+    on one device show four distinct Thredd addresses. Taken in order from TEST-NET-3.
+    """
+    addresses = (str(host) for host in ILLUSTRATIVE_OUTSIDE_RANGE.hosts())
+    return {
+        (site_index, vpn_index): (next(addresses), next(addresses))
+        for site_index, site in enumerate(doc.sites)
+        for vpn_index in range(len(site.vpns))
+    }

@@ -35,6 +35,7 @@ from connectivity.catalogue import CATALOGUE
 from connectivity.choices import (
     DOWNLOADABLE_STATUSES,
     WAITING_STATUSES,
+    AwsStatus,
     ConnectionType,
     ContactRole,
     Environment,
@@ -42,6 +43,7 @@ from connectivity.choices import (
     RequestStatus,
     Routing,
     Service,
+    TunnelState,
 )
 from connectivity.configgen.targets import Kind, target_for_device, targets_of_kind
 from connectivity.configgen.values import InsideCidrPool, generate_psk
@@ -52,6 +54,8 @@ from connectivity.models import (
     ArtifactDownload,
     ArtifactStatus,
     Attachment,
+    AwsPeeringAttachment,
+    AwsVpnConnection,
     Comment,
     ConnectivityRequest,
     Contact,
@@ -114,15 +118,17 @@ STATUS_PATHS = {status: status_path(status) for status in S}
 # One request in five went back to the client once before the path went on.
 CHANGES_ROUND = (S.CHANGES_REQUESTED, S.SUBMITTED, S.IN_REVIEW)
 CLIENT_MOVES = frozenset(t.target for t in TRANSITIONS.values() if t.role is Role.CLIENT)
-CONNECTION_WEIGHTS = {ConnectionType.IPSEC_VPN: 1, ConnectionType.AWS_TGW: 1}
-# Most clients connect from one or two sites. With production's two VPNs per site this keeps
-# the tunnels on each Thredd gateway (at most 16,377 inside /30s) at about two thirds full.
+# One transit gateway per environment holds at most 16,377 tunnel inside /30s (8,188 VPN
+# connections): a VPN request in four keeps production's at about two thirds of that.
+CONNECTION_WEIGHTS = {ConnectionType.IPSEC_VPN: 1, ConnectionType.AWS_TGW: 3}
+# Most clients connect from one or two sites.
 SITE_WEIGHTS = {1: 50, 2: 30, 3: 15, 4: 5}
 # Client subnets: the /24 Thredd recommends most often, smaller ones as much in all. Sizes
 # and gaps are chosen so 100,000 allocations fill about two thirds of the private blocks.
 PREFIX_WEIGHTS = {24: 3, 25: 2, 26: 2, 27: 2, 28: 1}
 ADDRESS_BLOCKS = (IPv4Network("10.0.0.0/8"), IPv4Network("172.16.0.0/12"))
 PEER_BLOCK = IPv4Network("81.0.0.0/8")  # public (RIPE) addresses for the clients' devices
+AWS_OUTSIDE_BLOCK = IPv4Network("3.0.0.0/8")  # AWS's, for the tunnels' Thredd ends
 CITIES = ("London", "Dublin", "Frankfurt", "Paris", "Madrid", "Milan", "Warsaw", "Leeds")
 REGIONS = ("eu-west-1", "eu-west-2", "eu-central-1", "us-east-1", "ap-southeast-2")
 WORDS = ("Acme", "Borealis", "Cobalt", "Delta", "Ember", "Fjord", "Granite", "Harbour", "Indigo")
@@ -399,6 +405,8 @@ class _Seeder:
             Vpn,
             Tunnel,
             Attachment,
+            AwsVpnConnection,
+            AwsPeeringAttachment,
             Subnet,
             Allocation,
             SubnetConfirmation,
@@ -412,7 +420,6 @@ class _Seeder:
 
     def _request(self, plan: _Plan, subnet_counts: list[int], rows) -> None:
         rng = self.rng
-        self.request_inside: set[IPv4Network] = set()
         users = self.org_users[plan.organisation]
         path = list(STATUS_PATHS[plan.status])
         if S.IN_REVIEW in path and path[-1] != S.IN_REVIEW and rng.random() < 0.2:
@@ -515,6 +522,18 @@ class _Seeder:
                 self._new(Attachment, site=site, position=index, services=services)
                 for index, services in enumerate(carriers)
             )
+            if allocated:
+                rows[AwsPeeringAttachment].append(
+                    self._new(
+                        AwsPeeringAttachment,
+                        site=site,
+                        environment=request.environment,
+                        status=AwsStatus.READY,
+                        attachment_id=f"tgw-attach-{site.pk:017x}",
+                        state="available",
+                        updated_at=self.now,
+                    )
+                )
             targets = [(None, target.key) for target in targets_of_kind(Kind.TGW)]
         else:
             vpns = [
@@ -585,12 +604,31 @@ class _Seeder:
         )
         rows[Vpn].append(vpn)
         if allocated:
+            # Thredd's side in AWS, as an engineer would have recorded it: AWS-like IDs and
+            # an outside address of its own for every tunnel.
+            rows[AwsVpnConnection].append(
+                self._new(
+                    AwsVpnConnection,
+                    vpn=vpn,
+                    environment=environment,
+                    status=AwsStatus.READY,
+                    vpn_connection_id=f"vpn-{vpn.pk:017x}",
+                    customer_gateway_id=f"cgw-{vpn.pk:017x}",
+                    transit_gateway_attachment_id=f"tgw-attach-{vpn.pk:017x}",
+                    updated_at=self.now,
+                )
+            )
             for number in (1, 2):
-                # Every tunnel of one request has a /30 of its own (a rule of the request).
-                inside = self.inside[environment].take(number, avoiding=self.request_inside)
-                self.request_inside.add(inside)
+                inside = self.inside[environment].take()
+                outside = IPv4Address(int(AWS_OUTSIDE_BLOCK.network_address) + vpn.pk * 2 + number)
                 tunnel = self._new(
-                    Tunnel, vpn=vpn, number=number, inside_cidr=inside, psk=generate_psk()
+                    Tunnel,
+                    vpn=vpn,
+                    number=number,
+                    inside_cidr=inside,
+                    psk=generate_psk(),
+                    thredd_outside_ip=str(outside),
+                    state=TunnelState.UP,
                 )
                 rows[Tunnel].append(tunnel)
                 rows[InsideAllocation].append(
@@ -598,7 +636,6 @@ class _Seeder:
                         InsideAllocation,
                         tunnel=tunnel,
                         environment=environment,
-                        gateway_position=number,
                         network=tunnel.inside_cidr,
                     )
                 )
@@ -654,14 +691,11 @@ class _Seeder:
             )
 
 
-def _used_inside_cidrs(environment: str) -> dict[int, list[IPv4Network]]:
-    """Return the inside /30s already used in `environment`, per Thredd gateway."""
-    used = defaultdict(list)
-    for position, network in InsideAllocation.objects.filter(environment=environment).values_list(
-        "gateway_position", "network"
-    ):
-        used[position].append(network)
-    return used
+def _used_inside_cidrs(environment: str) -> list[IPv4Network]:
+    """Return the inside /30s already used on the transit gateway of `environment`."""
+    return list(
+        InsideAllocation.objects.filter(environment=environment).values_list("network", flat=True)
+    )
 
 
 def _past_stored_subnets(environment: str, block: IPv4Network) -> int:

@@ -82,26 +82,25 @@ class SubnetConfirmation(models.Model):
 
 
 class InsideAllocation(models.Model):
-    """A tunnel's inside /30 on one of Thredd's gateways, given at approval.
+    """A tunnel's inside /30 on Thredd's transit gateway, given at approval.
 
-    AWS requires inside CIDRs unique per gateway (REFERENCE §5): the unique constraint makes
-    a second tunnel on the same gateway with the same /30 impossible.
+    AWS requires inside CIDRs unique among every VPN connection on one transit gateway
+    (REFERENCE §5), and each environment has one: the unique constraint makes two tunnels
+    of an environment with one /30 impossible.
     """
 
     tunnel = models.OneToOneField(
         "connectivity.Tunnel", on_delete=models.CASCADE, related_name="inside_allocation"
     )
     environment = models.CharField(max_length=16, choices=Environment.choices)
-    gateway_position = models.PositiveSmallIntegerField()
     network = IPv4NetworkField()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["environment", "gateway_position", "network"],
-                name="inside_cidr_unique_per_gateway",
+                fields=["environment", "network"], name="inside_cidr_unique_per_transit_gateway"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.network} on gateway {self.gateway_position} ({self.environment})"
+        return f"{self.network} ({self.environment})"

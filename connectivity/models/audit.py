@@ -20,6 +20,7 @@ class AuditAction(models.TextChoices):
     MFA_FAILED = "mfa_failed", "Second factor refused"
     ACCESS_DENIED = "access_denied", "Access denied"
     NOT_FOUND = "not_found", "Not found or not theirs"
+    AWS_CHANGE = "aws_change", "Thredd's AWS side changed"
 
 
 class AuditEntry(models.Model):

@@ -70,12 +70,17 @@ class OutboundEmail(models.Model):
 
     It is written in the transaction of the event, so a rolled-back change mails nobody and
     a committed one is never forgotten: a periodic sweep re-sends whatever is still pending.
+    Mail about something other than a status change (a tunnel down) has no event but a
+    `topic`, which likewise mails each recipient once.
     """
 
     request = models.ForeignKey(
         ConnectivityRequest, on_delete=models.CASCADE, related_name="emails"
     )
-    event = models.ForeignKey(RequestEvent, on_delete=models.CASCADE, related_name="emails")
+    event = models.ForeignKey(
+        RequestEvent, on_delete=models.CASCADE, related_name="emails", null=True, blank=True
+    )
+    topic = models.CharField(max_length=100, blank=True)
     recipient = models.EmailField()
     subject = models.CharField(max_length=255)
     text_body = models.TextField()
@@ -96,6 +101,15 @@ class OutboundEmail(models.Model):
             # One change mails each recipient once, however often delivery is retried.
             models.UniqueConstraint(
                 fields=["event", "recipient"], name="outbound_email_event_recipient_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["topic", "recipient"],
+                condition=~models.Q(topic=""),
+                name="outbound_email_topic_recipient_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(event__isnull=False) | ~models.Q(topic=""),
+                name="outbound_email_has_event_or_topic",
             ),
         ]
         indexes = [

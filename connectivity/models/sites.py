@@ -3,7 +3,7 @@
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
-from connectivity.choices import IkeVersion, Routing, Service, SubnetPurpose
+from connectivity.choices import IkeVersion, Routing, Service, SubnetPurpose, TunnelState
 from connectivity.constants import DEVICE_TEXT_MAX_LENGTH, SITE_NAME_MAX_LENGTH
 from connectivity.fields import EncryptedSecretField, IPv4NetworkField
 from connectivity.validators import validate_device_software, validate_site_name
@@ -86,6 +86,16 @@ class Tunnel(models.Model):
     phase2_integrity = ArrayField(models.CharField(max_length=16), default=list, blank=True)
     phase2_dh_groups = ArrayField(models.PositiveSmallIntegerField(), default=list, blank=True)
     phase2_lifetime = models.PositiveIntegerField(null=True, blank=True)
+    # Thredd's side of the tunnel, from AWS (or an engineer who copied it from AWS).
+    thredd_outside_ip = models.GenericIPAddressField(
+        "Thredd's (AWS's) outside IP", protocol="IPv4", null=True, blank=True
+    )
+    state = models.CharField(max_length=8, choices=TunnelState.choices, blank=True)
+    state_since = models.DateTimeField(null=True, blank=True)
+    state_detail = models.CharField(max_length=200, blank=True)
+    down_alerted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the current down spell was mailed about."
+    )
 
     class Meta:
         ordering = ["vpn", "number"]

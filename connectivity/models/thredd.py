@@ -1,23 +1,51 @@
 """Thredd's own side of each environment, edited by staff in the admin."""
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from connectivity.choices import Environment, Service
-from connectivity.constants import BGP_ASN_MAX, BGP_ASN_MIN, DEFAULT_THREDD_BGP_ASN
+from connectivity.constants import AWS_REGIONS, BGP_ASN_MAX, BGP_ASN_MIN, DEFAULT_THREDD_BGP_ASN
 from connectivity.fields import IPv4NetworkField
+from connectivity.validators import (
+    validate_aws_account_id,
+    validate_tgw_id,
+    validate_tgw_route_table_id,
+)
 
-__all__ = ["ReservedRange", "ServiceRange", "ThreddGateway", "ThreddSettings"]
+__all__ = ["ReservedRange", "ServiceRange", "ThreddSettings"]
 
 
 class ThreddSettings(models.Model):
-    """Thredd's facts for one environment (UAT or production) that requests are judged by."""
+    """Thredd's facts for one environment (UAT or production) that requests are judged by.
+
+    Thredd's side is AWS: every client VPN ends on a Site-to-Site VPN connection on the
+    environment's transit gateway, and every TGW client peers with it; routes to the
+    clients' subnets go in its route table.
+    """
 
     environment = models.CharField(max_length=16, choices=Environment.choices, unique=True)
     bgp_asn = models.BigIntegerField(
-        "Thredd's BGP ASN",
+        "Amazon-side ASN",
         default=DEFAULT_THREDD_BGP_ASN,
         validators=[MinValueValidator(BGP_ASN_MIN), MaxValueValidator(BGP_ASN_MAX)],
+        help_text="The BGP ASN of Thredd's transit gateway: the ASN clients peer with.",
+    )
+    aws_account_id = models.CharField(
+        "AWS account ID", max_length=12, blank=True, validators=[validate_aws_account_id]
+    )
+    aws_region = models.CharField(
+        "AWS region", max_length=20, blank=True, choices=[(r, r) for r in AWS_REGIONS]
+    )
+    transit_gateway_id = models.CharField(
+        "transit gateway ID", max_length=21, blank=True, validators=[validate_tgw_id]
+    )
+    transit_gateway_route_table_id = models.CharField(
+        "transit gateway route table ID",
+        max_length=32,
+        blank=True,
+        validators=[validate_tgw_route_table_id],
+        help_text="Where the routes to clients' subnets go.",
     )
     mtls_trust_chain_pem = models.TextField(
         "Thredd's mTLS trust chain (PEM)",
@@ -33,26 +61,15 @@ class ThreddSettings(models.Model):
     def __str__(self) -> str:
         return f"Thredd settings: {self.get_environment_display()}"
 
-
-class ThreddGateway(models.Model):
-    """One of Thredd's VPN endpoints in an environment; tunnel 1 and 2 land on different ones."""
-
-    settings = models.ForeignKey(ThreddSettings, on_delete=models.CASCADE, related_name="gateways")
-    name = models.CharField(max_length=64)
-    outside_ip = models.GenericIPAddressField("public IP", protocol="IPv4")
-    position = models.PositiveSmallIntegerField(default=1, help_text="1 = preferred (tunnel 1)")
-
-    class Meta:
-        ordering = ["settings", "position"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["settings", "position"], name="gateway_position_unique"
-            ),
-            models.UniqueConstraint(fields=["settings", "outside_ip"], name="gateway_ip_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.outside_ip})"
+    @property
+    def aws_ready(self) -> bool:
+        """Say whether the portal has what it needs to create Thredd's side in AWS itself."""
+        return bool(
+            settings.AWS_PROVISIONING
+            and self.aws_region
+            and self.transit_gateway_id
+            and self.transit_gateway_route_table_id
+        )
 
 
 class ReservedRange(models.Model):

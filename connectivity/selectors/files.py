@@ -5,12 +5,24 @@ from dataclasses import dataclass
 from connectivity.choices import (
     DOWNLOADABLE_STATUSES,
     FINAL_STATUSES,
+    AwsStatus,
     ConnectionType,
     IkeVersion,
     Routing,
 )
 from connectivity.configgen.targets import Target, get_target, other_device_targets
-from connectivity.models import Artifact, ArtifactStatus, ConnectivityRequest, Site, User, Vpn
+from connectivity.models import (
+    Artifact,
+    ArtifactStatus,
+    AwsPeeringAttachment,
+    AwsVpnConnection,
+    ConnectivityRequest,
+    Site,
+    User,
+    Vpn,
+)
+
+AWS_IN_PROGRESS = frozenset({AwsStatus.PENDING, AwsStatus.PROVISIONING})
 
 
 def vpn_other_device_targets(vpn: Vpn) -> list[Target]:
@@ -64,6 +76,8 @@ class RequestFiles:
     other_devices: tuple[DeviceChoice, ...]
     earlier: tuple[Revision, ...]
     superseded_by: ConnectivityRequest | None
+    # Where Thredd's AWS side is not ready yet, so files are still to come: (where, status).
+    awaiting_aws: tuple[tuple[str, str], ...] = ()
 
     @property
     def total(self) -> int:
@@ -85,7 +99,9 @@ class RequestFiles:
     @property
     def in_progress(self) -> bool:
         """Say whether a file is still being prepared, so the page keeps refreshing."""
-        return any(row.artifact.status == ArtifactStatus.PENDING for row in self.rows)
+        return any(row.artifact.status == ArtifactStatus.PENDING for row in self.rows) or any(
+            status in AWS_IN_PROGRESS for _, status in self.awaiting_aws
+        )
 
 
 def _where(site: Site | None, vpn: Vpn | None) -> str:
@@ -142,4 +158,19 @@ def request_files(*, request: ConnectivityRequest, user: User) -> RequestFiles:
         .first()
         if downloadable
         else None,
+        awaiting_aws=_awaiting_aws(request) if downloadable else (),
+    )
+
+
+def _awaiting_aws(request: ConnectivityRequest) -> tuple[tuple[str, str], ...]:
+    """Return (where, status) of each VPN or TGW site whose AWS side is not ready yet."""
+    vpns = (
+        AwsVpnConnection.objects.filter(vpn__site__request=request)
+        .exclude(status=AwsStatus.READY)
+        .select_related("vpn__site")
+    )
+    peerings = AwsPeeringAttachment.objects.filter(site__request=request, attachment_id="")
+    return tuple(
+        [(_where(row.vpn.site, row.vpn), row.status) for row in vpns]
+        + [(row.site.name, row.status) for row in peerings.select_related("site")]
     )

@@ -81,15 +81,17 @@ def _vpn(vpn) -> Vpn:
         if device_given
         else None,
         ike_version=vpn.ike_version,
-        tunnels=tuple(
-            Tunnel(
-                inside_cidr=_text(tunnel.inside_cidr),
-                psk=_text(tunnel.psk),
-                **{name: tuple(getattr(tunnel, name)) or None for name in TUNNEL_LISTS},
-                **{name: getattr(tunnel, name) for name in TUNNEL_NUMBERS},
-            )
-            for tunnel in vpn.tunnels.all()
-        ),
+        tunnels=tuple(tunnel_to_document(tunnel) for tunnel in vpn.tunnels.all()),
+    )
+
+
+def tunnel_to_document(tunnel) -> Tunnel:
+    """Return a stored tunnel's answers as the request document holds them."""
+    return Tunnel(
+        inside_cidr=_text(tunnel.inside_cidr),
+        psk=_text(tunnel.psk),
+        **{name: tuple(getattr(tunnel, name)) or None for name in TUNNEL_LISTS},
+        **{name: getattr(tunnel, name) for name in TUNNEL_NUMBERS},
     )
 
 

@@ -7,7 +7,6 @@ overlapping ranges in one environment, and the unique constraint on `InsideAlloc
 tunnels with one /30 on one gateway.
 """
 
-from collections import defaultdict
 from ipaddress import IPv4Network
 
 from django.core.exceptions import PermissionDenied
@@ -130,8 +129,8 @@ def tunnel_values_assign(*, request: ConnectivityRequest) -> None:
     """Give both tunnels of every VPN of `request` a PSK and an inside /30; call on approval.
 
     The values come from `configgen.values.plan_tunnel_values`, the one planner, given the
-    /30s other requests use on each gateway (tunnel n lands on gateway n), and are stored
-    with an InsideAllocation each. An amendment takes over the /30s of the revision it
+    /30s other requests use on the environment's transit gateway, and are stored with an
+    InsideAllocation each. An amendment takes over the /30s of the revision it
     amends, as it takes over its subnets; since an amendment starts as a copy of that
     revision, its unchanged VPNs keep their PSKs and /30s and only new VPNs get new values.
     Running it again changes nothing. Raises AllocationConflict, with nothing stored, when a
@@ -144,15 +143,14 @@ def tunnel_values_assign(*, request: ConnectivityRequest) -> None:
     _lock_inside_cidrs(request.environment)
     if request.amends_id is not None:
         InsideAllocation.objects.filter(tunnel__vpn__site__request_id=request.amends_id).delete()
-    used: dict[int, set[IPv4Network]] = defaultdict(set)
-    for position, network in (
-        InsideAllocation.objects.filter(environment=request.environment)
-        .exclude(tunnel__vpn__site__request=request)
-        .values_list("gateway_position", "network")
-    ):
-        used[position].add(network)
+    used = InsideAllocation.objects.filter(environment=request.environment).exclude(
+        tunnel__vpn__site__request=request
+    )
     try:
-        plan = plan_tunnel_values(request_to_document(request), used_inside_cidrs=used)
+        plan = plan_tunnel_values(
+            request_to_document(request),
+            used_inside_cidrs=used.values_list("network", flat=True),
+        )
     except InsideCidrTaken as exc:
         raise AllocationConflict(str(exc)) from None
     for site_index, site in enumerate(sites):
@@ -166,9 +164,5 @@ def tunnel_values_assign(*, request: ConnectivityRequest) -> None:
                 tunnel.save()
                 InsideAllocation.objects.update_or_create(
                     tunnel=tunnel,
-                    defaults={
-                        "environment": request.environment,
-                        "gateway_position": number,
-                        "network": tunnel.inside_cidr,
-                    },
+                    defaults={"environment": request.environment, "network": tunnel.inside_cidr},
                 )

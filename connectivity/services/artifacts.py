@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from connectivity import tasks
-from connectivity.choices import ConnectionType, RequestStatus
+from connectivity.choices import AwsStatus, ConnectionType, RequestStatus
 from connectivity.configgen.context import ConfigContext, ContextError, ThreddSide
 from connectivity.configgen.render import (
     RenderedFile,
@@ -36,6 +36,7 @@ from connectivity.configgen.values import TunnelValues
 from connectivity.models import (
     Artifact,
     ArtifactStatus,
+    AwsPeeringAttachment,
     ConnectivityRequest,
     RequestEvent,
     Site,
@@ -65,27 +66,36 @@ KIND_OF_CONNECTION = {
 
 
 def _deliverables(request: ConnectivityRequest) -> list[tuple[Site | None, Vpn | None, str]]:
-    """Return the (site, VPN, target) of every file the client of `request` is owed."""
+    """Return the (site, VPN, target) of every file the client of `request` can be given now.
+
+    A VPN's file names AWS's tunnel addresses and a TGW site's the peering attachment, so
+    each is owed once Thredd's side in AWS is ready; the mTLS bundle at once.
+    """
     kind = KIND_OF_CONNECTION[request.connection_type]
     if kind == Kind.MTLS:
         return [(None, None, target.key) for target in targets_of_kind(kind)]
-    sites = request.sites.prefetch_related("vpns")
     if kind == Kind.TGW:
+        # The attachment's ID is all the files need: they are how the client accepts it.
+        sites = request.sites.filter(
+            aws_peering__status__in=[AwsStatus.PROVISIONING, AwsStatus.READY]
+        ).exclude(aws_peering__attachment_id="")
         return [(site, None, target.key) for site in sites for target in targets_of_kind(kind)]
+    vpns = Vpn.objects.filter(site__request=request, aws__status=AwsStatus.READY).select_related(
+        "site"
+    )
     return [
-        (site, vpn, device_target(vpn.device_vendor, vpn.device_platform).key)
-        for site in sites
-        for vpn in site.vpns.all()
+        (vpn.site, vpn, device_target(vpn.device_vendor, vpn.device_platform).key) for vpn in vpns
     ]
 
 
 @transaction.atomic
 def artifacts_create_pending(*, request: ConnectivityRequest) -> list[Artifact]:
-    """Create a pending artifact for every file the client is owed; return the new ones.
+    """Create a pending artifact for every file the client is owed now; return the new ones.
 
     One per VPN for the client's device, CloudFormation and Terraform per TGW site, the
-    endpoint bundle for mTLS. Call it in the approval transaction and enqueue the rendering
-    of each returned artifact after commit. Running it again creates nothing.
+    endpoint bundle for mTLS. Call it in the approval transaction, and again when Thredd's
+    AWS side of a VPN or site is ready, and enqueue the rendering of each returned artifact
+    after commit. Running it again creates nothing new.
     """
     created = []
     for site, vpn, target in _deliverables(request):
@@ -95,6 +105,30 @@ def artifacts_create_pending(*, request: ConnectivityRequest) -> list[Artifact]:
         if new:
             created.append(artifact)
     return created
+
+
+def artifacts_refresh(
+    *, request: ConnectivityRequest, site: Site | None = None, vpn: Vpn | None = None
+) -> list[Artifact]:
+    """Queue the files of a VPN or TGW site whose AWS side has just become ready.
+
+    New files are created pending; files it already had (rendered with values AWS has since
+    replaced, as when an engineer records them again) go back to pending, so the client's
+    download always names AWS's current values. Rendering is enqueued after commit.
+    """
+    artifacts = artifacts_create_pending(request=request)
+    stale = Artifact.objects.filter(request=request, site=site, vpn=vpn).exclude(
+        status=ArtifactStatus.PENDING
+    )
+    for artifact in stale:
+        artifact.status = ArtifactStatus.PENDING
+        artifact.attempts = 0
+        artifact.failure_reason = ""
+        artifact.save(update_fields=["status", "attempts", "failure_reason"])
+        artifacts.append(artifact)
+    for artifact in artifacts:
+        transaction.on_commit(partial(tasks.artifact_render_task.delay, artifact.pk), robust=True)
+    return artifacts
 
 
 # Contexts ------------------------------------------------------------------------------
@@ -116,7 +150,7 @@ def approved_at(request: ConnectivityRequest) -> datetime:
 def _thredd_side(environment: str) -> ThreddSide:
     """Return Thredd's values for `environment` from its ThreddSettings."""
     try:
-        settings = ThreddSettings.objects.prefetch_related("gateways", "service_ranges").get(
+        settings = ThreddSettings.objects.prefetch_related("service_ranges").get(
             environment=environment
         )
     except ThreddSettings.DoesNotExist:
@@ -140,13 +174,21 @@ def stored_context(
     site_index = [item.pk for item in sites].index(site.pk) if site else None
     vpn_index = None
     tunnel_values = {}
+    peering_attachment_ids = {}
     if vpn is not None:
         vpns = list(sites[site_index].vpns.all())
         vpn_index = [item.pk for item in vpns].index(vpn.pk)
         tunnel_values[site_index, vpn_index] = tuple(
-            TunnelValues(psk=tunnel.psk or "", inside_cidr=str(tunnel.inside_cidr or ""))
+            TunnelValues(
+                psk=tunnel.psk or "",
+                inside_cidr=str(tunnel.inside_cidr or ""),
+                thredd_outside_ip=tunnel.thredd_outside_ip or "",
+            )
             for tunnel in vpns[vpn_index].tunnels.all()
         )
+    elif site is not None:
+        peering = AwsPeeringAttachment.objects.filter(site=site).first()
+        peering_attachment_ids[site_index] = peering.attachment_id if peering else ""
     key = (site_index, vpn_index)
     return request_contexts(
         request_to_document(request),
@@ -154,6 +196,7 @@ def stored_context(
         request_reference=request.reference,
         generated_at=approved_at(request),
         tunnel_values=tunnel_values,
+        peering_attachment_ids=peering_attachment_ids,
         keys=[key],
     )[key]
 

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.core.exceptions import PermissionDenied
+
 from connectivity.choices import DOWNLOADABLE_STATUSES
 from connectivity.configgen.context import ContextError
 from connectivity.configgen.render import RenderError, render_target
@@ -29,6 +31,7 @@ from connectivity.selectors.files import vpn_other_device_targets
 from .artifacts import approved_at, stored_context, unpack
 from .audit import audit_record
 
+THREDD_SIDE_TARGET = "thredd_swanctl"
 ZIP_CONTENT_TYPE = "application/zip"
 TEXT_CONTENT_TYPE = "text/plain; charset=utf-8"
 UNSAFE_FILE_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]+")
@@ -141,6 +144,29 @@ def device_download(*, vpn: Vpn, target_key: str, user: User) -> Download:
     download = _download(
         [(file.name, file.content) for file in files],
         zip_name=f"{context.header.file_stem}-{target_key.replace('_', '-')}.zip",
+        made_at=approved_at(request),
+    )
+    return _recorded(download, request=request, user=user)
+
+
+def thredd_side_download(*, vpn: Vpn, user: User) -> Download:
+    """Render Thredd's side of `vpn` (strongSwan, mirroring AWS) for an engineer; record it.
+
+    Engineers use it to test a client's file against Thredd's values without AWS. Nothing
+    is stored: the inputs are the approved rows and AWS's recorded addresses.
+    """
+    if not user.is_engineer:
+        raise PermissionDenied("Only Thredd engineers can download Thredd's side.")
+    request = vpn.site.request
+    _check_downloadable(request)
+    try:
+        context = stored_context(request, site=vpn.site, vpn=vpn)
+        files = render_target(THREDD_SIDE_TARGET, context)
+    except (ContextError, RenderError) as exc:
+        raise ArtifactUnavailable(str(exc)) from None
+    download = _download(
+        [(file.name, file.content) for file in files],
+        zip_name=f"{context.header.file_stem}-thredd-side.zip",
         made_at=approved_at(request),
     )
     return _recorded(download, request=request, user=user)

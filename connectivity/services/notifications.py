@@ -18,12 +18,13 @@ from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from connectivity.choices import RequestStatus
+from connectivity.choices import ContactRole, RequestStatus
 from connectivity.models import (
     ConnectivityRequest,
     OutboundEmail,
     OutboundEmailStatus,
     RequestEvent,
+    Tunnel,
     User,
 )
 from connectivity.tasks import MailDeferred
@@ -83,8 +84,52 @@ def outbox_emails_create(*, event: RequestEvent) -> list[OutboundEmail]:
     after commit.
     """
     request = event.request
-    template = f"connectivity/emails/{event.to_status}"
-    context = {"request": request, "event": event, "link": request_url(request)}
+    return _outbox_rows(
+        request=request,
+        template=f"connectivity/emails/{event.to_status}",
+        context={"request": request, "event": event, "link": request_url(request)},
+        recipients=event_recipients(event),
+        event=event,
+    )
+
+
+def tunnel_down_emails_create(*, tunnel: Tunnel) -> list[OutboundEmail]:
+    """Write the outbox rows that say a tunnel of an active connection is down.
+
+    To the request's technical contacts and Thredd's team; the topic names the tunnel and
+    the start of its down spell, so each spell is mailed once however often it is polled.
+    """
+    request = tunnel.vpn.site.request
+    technical = {
+        contact.email.lower()
+        for contact in request.contacts.all()
+        if contact.role == ContactRole.TECHNICAL and contact.email
+    }
+    return _outbox_rows(
+        request=request,
+        template="connectivity/emails/tunnel_down",
+        context={
+            "request": request,
+            "tunnel": tunnel,
+            "vpn": tunnel.vpn,
+            "site": tunnel.vpn.site,
+            "link": request_url(request),
+        },
+        recipients=sorted(technical | {settings.THREDD_TEAM_EMAIL.lower()}),
+        topic=f"tunnel-down:{tunnel.pk}:{tunnel.state_since:%Y%m%dT%H%M%S}",
+    )
+
+
+def _outbox_rows(
+    *,
+    request: ConnectivityRequest,
+    template: str,
+    context: dict,
+    recipients: list[str],
+    event: RequestEvent | None = None,
+    topic: str = "",
+) -> list[OutboundEmail]:
+    """Render one email (subject, text, HTML) and write an outbox row per recipient."""
     subject = " ".join(render_to_string(f"{template}/subject.txt", context).split())
     text_body = render_to_string(f"{template}/body.txt", context)
     html_body = render_to_string(f"{template}/body.html", context)
@@ -98,13 +143,14 @@ def outbox_emails_create(*, event: RequestEvent) -> list[OutboundEmail]:
         OutboundEmail(
             request=request,
             event=event,
+            topic=topic,
             recipient=recipient,
             subject=subject,
             text_body=text_body,
             html_body=html_body,
             headers=headers,
         )
-        for recipient in event_recipients(event)
+        for recipient in recipients
     )
 
 

@@ -24,9 +24,11 @@ from connectivity import tasks
 from connectivity.choices import FINAL_STATUSES, OPEN_STATUSES, RequestStatus, Routing
 from connectivity.findings import Finding, has_errors
 from connectivity.models import (
+    Allocation,
     AuditAction,
     Comment,
     ConnectivityRequest,
+    InsideAllocation,
     RequestEvent,
     Subnet,
     User,
@@ -34,7 +36,7 @@ from connectivity.models import (
 from connectivity.selectors.findings import request_findings
 from connectivity.selectors.requests import request_answers, request_to_document
 
-from . import artifacts, notifications
+from . import artifacts, aws, notifications
 from .allocation import allocations_reserve, tunnel_values_assign
 from .audit import audit_record
 from .drafts import document_load
@@ -174,8 +176,9 @@ def _approve(transition, request, *, actor, comment, assignee) -> ConnectivityRe
     approved = _move(transition, request, actor=actor, comment=comment, assignee=assignee)
     allocations_reserve(request=approved)
     tunnel_values_assign(request=approved)
+    # Like mail: a broker that is down must not undo the approval; the sweeps catch up.
+    aws.aws_enqueue_after_commit(aws.aws_side_create_pending(request=approved))
     for artifact in artifacts.artifacts_create_pending(request=approved):
-        # Like mail: a broker that is down must not undo the approval; the sweep renders it.
         transaction.on_commit(partial(tasks.artifact_render_task.delay, artifact.pk), robust=True)
     return approved
 
@@ -183,9 +186,13 @@ def _approve(transition, request, *, actor, comment, assignee) -> ConnectivityRe
 def _activate(transition, request, *, actor, comment, assignee) -> ConnectivityRequest:
     """Mark the connection live; an active amendment supersedes the revision it amends.
 
-    The superseded revision keeps its status and history and gains `superseded_at` and an
-    event saying by which revision.
+    The event records what AWS's telemetry showed of every tunnel at that moment. The
+    superseded revision keeps its status and history and gains `superseded_at` and an event
+    saying by which revision.
     """
+    seen = aws.tunnels_seen(request)
+    if seen:
+        comment = "\n".join([comment.strip(), "Tunnels when marked active:", seen]).strip()
     activated = _move(transition, request, actor=actor, comment=comment, assignee=assignee)
     if activated.amends_id is not None:
         amended = _locked(activated.amends)
@@ -199,6 +206,20 @@ def _activate(transition, request, *, actor, comment, assignee) -> ConnectivityR
             comment=f"Superseded by {activated.reference}.",
         )
     return activated
+
+
+def _retire(transition, request, *, actor, comment, assignee) -> ConnectivityRequest:
+    """Retire an approved or active connection: free its subnets and /30s, remove its AWS side.
+
+    The allocations go in this transaction, so the ranges are free at once; deleting what
+    the portal made in AWS (routes, VPN connections, attachments, customer gateways) is
+    queued after commit and recorded in the audit log as it happens.
+    """
+    retired = _move(transition, request, actor=actor, comment=comment, assignee=assignee)
+    Allocation.objects.filter(request=retired).delete()
+    InsideAllocation.objects.filter(tunnel__vpn__site__request=retired).delete()
+    aws.aws_side_retire(request=retired)
+    return retired
 
 
 def _start_amendment(transition, request, *, actor, comment, assignee) -> ConnectivityRequest:
@@ -308,6 +329,15 @@ TRANSITIONS = {
         target=RequestStatus.ACTIVE,
         role=Role.ENGINEER,
         carry_out=_activate,
+    ),
+    "retire": Transition(
+        label="Retire the connection",
+        action="retire {reference}",
+        sources=frozenset({RequestStatus.APPROVED, RequestStatus.ACTIVE}),
+        target=RequestStatus.WITHDRAWN,
+        role=Role.ENGINEER,
+        comment_required="Say why the connection is retired.",
+        carry_out=_retire,
     ),
 }
 

@@ -21,7 +21,8 @@ from connectivity.services import downloads
 from connectivity.services.artifacts import artifact_retry
 
 
-def _attachment(download: downloads.Download) -> HttpResponse:
+def attachment_response(download: downloads.Download) -> HttpResponse:
+    """Return `download` as an attachment the browser must not keep: files hold PSKs."""
     response = HttpResponse(download.content, content_type=download.content_type)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=download.file_name
@@ -65,7 +66,7 @@ class ArtifactDownloadView(RequestFilesMixin, View):
             download = downloads.artifact_download(artifact=self.artifact(), user=request.user)
         except downloads.ArtifactUnavailable as exc:
             raise Http404(str(exc)) from None
-        return _attachment(download)
+        return attachment_response(download)
 
 
 class RequestZipView(RequestFilesMixin, View):
@@ -78,7 +79,7 @@ class RequestZipView(RequestFilesMixin, View):
             )
         except downloads.ArtifactUnavailable as exc:
             raise Http404(str(exc)) from None
-        return _attachment(download)
+        return attachment_response(download)
 
 
 class DeviceDownloadView(RequestFilesMixin, View):
@@ -96,7 +97,7 @@ class DeviceDownloadView(RequestFilesMixin, View):
             )
         except downloads.ArtifactUnavailable as exc:
             raise Http404(str(exc)) from None
-        return _attachment(download)
+        return attachment_response(download)
 
 
 class ArtifactRetryView(RequestFilesMixin, View):

@@ -15,6 +15,7 @@ from connectivity.forms.requests import (
     StartForm,
     WithdrawForm,
 )
+from connectivity.selectors.aws import aws_side
 from connectivity.selectors.files import request_files
 from connectivity.selectors.requests import request_list
 from connectivity.selectors.tasks import request_tasks
@@ -93,6 +94,8 @@ class RequestDetailView(ClientRequestMixin, View):
                 "can_amend": "start_amendment" in available,
                 "can_copy": connectivity_request.can_copy_to_production,
                 "files": request_files(request=connectivity_request, user=request.user),
+                "aws": aws_side(connectivity_request),
+                "for_engineer": False,
             },
         )
 

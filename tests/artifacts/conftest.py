@@ -9,24 +9,22 @@ import time
 import pytest
 import redis
 from django.contrib.auth.models import Permission
-from django.db import transaction
 
 from connectivity.choices import RequestStatus
 from connectivity.models import (
     ServiceRange,
     Subnet,
-    ThreddGateway,
     ThreddSettings,
 )
-from connectivity.services import allocation, artifacts, workflow
+from connectivity.services import artifacts, workflow
 from connectivity.services.allocation import subnet_confirm
 from connectivity.tasks import artifact_render_task, email_send
 from tests.configgen.conftest import DATA
 from tests.conftest import REDIS_URL, Worker, _database_url
-from tests.factories import request_create, request_document
+from tests.documents import request_document
+from tests.factories import aws_side_record, request_create
 from thredd_onboard.celery import app
 
-GATEWAY_IPS = ("52.56.10.10", "52.56.20.20")
 SERVICE_RANGES = {
     "web_services": "10.240.1.0/24",
     "ehi": "10.240.2.0/24",
@@ -59,14 +57,10 @@ def three_vpns() -> list[dict]:
 
 @pytest.fixture
 def thredd_uat(db):
-    """Thredd's UAT settings: two gateways, a range per service, the mTLS trust chain."""
+    """Thredd's UAT settings: a range per service, the mTLS trust chain; AWS by hand."""
     thredd = ThreddSettings.objects.create(
         environment="uat", mtls_trust_chain_pem=(DATA / "trust-chain.pem").read_text()
     )
-    for position, address in enumerate(GATEWAY_IPS, start=1):
-        ThreddGateway.objects.create(
-            settings=thredd, name=f"uat-gw{position}", outside_ip=address, position=position
-        )
     for service, network in SERVICE_RANGES.items():
         ServiceRange.objects.create(settings=thredd, service=service, network=network)
     return thredd
@@ -80,15 +74,11 @@ def thredd_engineer(engineer):
 
 
 def approve(connectivity_request, engineer):
-    """Confirm every subnet and approve, with the artifact services the approval runs."""
+    """Confirm every subnet, approve, and record Thredd's AWS side as an engineer would."""
     for subnet in Subnet.objects.filter(site__request=connectivity_request):
         subnet_confirm(subnet=subnet, actor=engineer)
-    with transaction.atomic():
-        approved = workflow.request_transition(
-            "approve", request=connectivity_request, actor=engineer
-        )
-        allocation.tunnel_values_assign(request=approved)
-        artifacts.artifacts_create_pending(request=approved)
+    approved = workflow.request_transition("approve", request=connectivity_request, actor=engineer)
+    aws_side_record(request=approved, engineer=engineer)
     approved.refresh_from_db()
     return approved
 

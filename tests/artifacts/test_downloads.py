@@ -216,20 +216,20 @@ class TestProgress:
     ):
         artifact = _artifact(rendered, "asa")
         Artifact.objects.filter(pk=artifact.pk).update(
-            status="failed", failure_reason="Thredd's uat settings need 2 gateways"
+            status="failed", failure_reason="Thredd's uat settings have no range for EHI"
         )
         retry = _url("artifact-retry", rendered, artifact_id=artifact.pk)
 
         client.force_login(client_user)
         html = client.get(_url("artifact-progress", rendered)).content.decode()
         assert "2 of 3 files ready" in html
-        assert "need 2 gateways" not in html
+        assert "no range for EHI" not in html
         assert retry not in html
         assert client.post(retry).status_code == 403
 
         verified_staff_login(client, thredd_engineer)
         review = client.get(reverse("review-detail", args=[rendered.reference])).content.decode()
-        assert "settings need 2 gateways" in review
+        assert "settings have no range for EHI" in review
         assert retry in review
         response = client.post(retry)
         assert response["Location"] == reverse("review-detail", args=[rendered.reference])

@@ -7,12 +7,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
 
-from connectivity.models import Artifact, ArtifactStatus, ThreddGateway, Tunnel
+from connectivity.models import Artifact, ArtifactStatus, ServiceRange, Tunnel
 from connectivity.services import artifacts
 from connectivity.tasks import artifact_render_task, artifact_sweep
 
 from .conftest import (
-    GATEWAY_IPS,
     MTLS_CHANGES,
     TGW_CHANGES,
     render_all,
@@ -83,8 +82,12 @@ def test_a_vpn_file_holds_both_tunnels_values(approved_request):
         for tunnel in Tunnel.objects.filter(vpn=artifact.vpn):
             assert tunnel.psk in text
             assert str(tunnel.inside_cidr.network_address + 2) in text  # the client's inside IP
-        for address in GATEWAY_IPS:
-            assert address in text
+            assert tunnel.thredd_outside_ip in text  # AWS's address of this very tunnel
+        others = Tunnel.objects.filter(vpn__site__request=connectivity_request).exclude(
+            vpn=artifact.vpn
+        )
+        for tunnel in others:
+            assert tunnel.thredd_outside_ip not in text
 
 
 def test_a_device_with_several_files_is_stored_as_one_artifact(approved_request):
@@ -126,23 +129,21 @@ def test_the_task_renders_by_id_and_reports_the_status(approved_request):
 def test_a_refused_render_fails_with_the_reason_and_renders_after_a_retry(
     approved_request, thredd_uat, thredd_engineer, client_user, django_capture_on_commit_callbacks
 ):
-    gateway = thredd_uat.gateways.get(position=2)
-    gateway.delete()
     artifact = approved_request().artifacts.get()
+    ehi = thredd_uat.service_ranges.get(service="ehi")
+    ehi.delete()
 
     failed = artifacts.artifact_render(artifact_id=artifact.pk)
 
     assert failed.status == FAILED
-    assert "settings need 2 gateways" in failed.failure_reason
+    assert "have no range for EHI" in failed.failure_reason
     assert failed.content is None
     # A refusal is final until someone acts: rendering again does nothing.
     assert artifacts.artifact_render(artifact_id=artifact.pk).attempts == 1
 
     with pytest.raises(PermissionDenied):
         artifacts.artifact_retry(artifact=failed, actor=client_user)
-    ThreddGateway.objects.create(
-        settings=thredd_uat, name="uat-gw2", outside_ip=GATEWAY_IPS[1], position=2
-    )
+    ServiceRange.objects.create(settings=thredd_uat, service="ehi", network=ehi.network)
     with django_capture_on_commit_callbacks() as callbacks:
         retried = artifacts.artifact_retry(artifact=failed, actor=thredd_engineer)
     assert (retried.status, retried.failure_reason, retried.attempts) == (PENDING, "", 0)
@@ -150,7 +151,7 @@ def test_a_refused_render_fails_with_the_reason_and_renders_after_a_retry(
 
     ready = artifacts.artifact_render(artifact_id=artifact.pk)
     assert ready.status == READY
-    assert GATEWAY_IPS[1] in next(iter(stored_files(ready).values()))
+    assert str(ehi.network) in next(iter(stored_files(ready).values()))
 
 
 def test_missing_thredd_settings_say_what_to_add(approved_request, thredd_uat):

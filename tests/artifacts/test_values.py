@@ -1,4 +1,4 @@
-"""Tunnel values on approval: PSKs generated or kept, inside /30s unique per Thredd gateway."""
+"""Tunnel values on approval: PSKs generated or kept, inside /30s unique on the transit gateway."""
 
 import copy
 import threading
@@ -44,9 +44,9 @@ def test_every_tunnel_gets_a_psk_and_its_own_inside_cidr(approved_request):
         assert tunnel.inside_cidr.subnet_of(limits.INSIDE_CIDR_RANGE)
         assert tunnel.inside_cidr not in limits.RESERVED_INSIDE_CIDRS
         allocation = tunnel.inside_allocation
-        assert (allocation.environment, allocation.gateway_position) == ("uat", tunnel.number)
+        assert allocation.environment == "uat"
         assert allocation.network == tunnel.inside_cidr
-    # The request's own rule: no two tunnels share a /30, even on different gateways.
+    # AWS's rule: no two tunnels on the transit gateway share a /30.
     assert len({tunnel.inside_cidr for tunnel in tunnels}) == len(tunnels)
     assert len({tunnel.psk for tunnel in tunnels}) == len(tunnels)
 
@@ -59,19 +59,13 @@ def test_a_psk_the_client_chose_is_kept(approved_request):
     assert check_psk(second.psk, "psk") == []
 
 
-def test_inside_cidrs_are_unique_per_gateway_across_requests(approved_request):
+def test_inside_cidrs_are_unique_on_the_transit_gateway_across_requests(approved_request):
     one = approved_request()
     two = approved_request()
 
-    cidrs = {
-        (allocation.gateway_position, allocation.network)
-        for allocation in InsideAllocation.objects.filter(environment="uat")
-    }
+    cidrs = set(InsideAllocation.objects.filter(environment="uat").values_list("network"))
     assert len(cidrs) == 4
-    for number in (1, 2):
-        (mine,) = [t.inside_cidr for t in _tunnels(one) if t.number == number]
-        (theirs,) = [t.inside_cidr for t in _tunnels(two) if t.number == number]
-        assert mine != theirs
+    assert not {t.inside_cidr for t in _tunnels(one)} & {t.inside_cidr for t in _tunnels(two)}
 
 
 def test_assigning_again_changes_nothing(approved_request):
@@ -84,14 +78,14 @@ def test_assigning_again_changes_nothing(approved_request):
     assert InsideAllocation.objects.count() == len(before)
 
 
-def test_a_chosen_inside_cidr_taken_on_its_gateway_stops_the_approval(
+def test_a_chosen_inside_cidr_taken_on_the_transit_gateway_stops_the_approval(
     approved_request, in_review, thredd_engineer
 ):
     taken = approved_request()
     (network, *_) = [t.inside_cidr for t in _tunnels(taken) if t.number == 1]
     clash = in_review(sites=_with_inside_cidr(str(network)))
 
-    with pytest.raises(AllocationConflict, match=f"inside CIDR {network}.*gateway 1"):
+    with pytest.raises(AllocationConflict, match=f"inside CIDR {network}.*transit gateway"):
         approve(clash, thredd_engineer)
 
     clash.refresh_from_db()
@@ -148,10 +142,9 @@ def test_two_approvals_at_once_never_share_an_inside_cidr(in_review, thredd_uat)
     assert errors == []
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT gateway_position, count(DISTINCT network), count(*) "
-            "FROM connectivity_insideallocation GROUP BY gateway_position"
+            "SELECT count(DISTINCT network), count(*) FROM connectivity_insideallocation"
         )
-        assert sorted(cursor.fetchall()) == [(1, 6, 6), (2, 6, 6)]
+        assert cursor.fetchall() == [(12, 12)]
     for connectivity_request in requests:
         cidrs = [t.inside_cidr for t in _tunnels(connectivity_request)]
         assert len(set(cidrs)) == 6

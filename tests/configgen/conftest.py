@@ -1,6 +1,7 @@
 """Fixed inputs for the configuration generator's tests: documents, Thredd's side, tunnel values.
 
-Everything is fixed (PSKs, inside /30s, the generated time) so golden files are stable.
+Everything is fixed (PSKs, inside /30s, AWS's outside addresses and peering attachment, the
+generated time) so golden files are stable.
 """
 
 from dataclasses import replace
@@ -10,21 +11,47 @@ from pathlib import Path
 import pytest
 
 from connectivity.configgen.context import ThreddSide, build_context
+from connectivity.configgen.render import request_contexts
 from connectivity.configgen.values import TunnelValues
 from connectivity.document import parse_document
 
 GENERATED_AT = datetime(2025, 1, 15, 9, 30, tzinfo=UTC)
 REFERENCE = "THR-2025-0042"
 TUNNEL_VALUES = (
-    TunnelValues(psk="Kq3vX8._mZ2pL7rT9wYb4nC6dF1hJ5sA", inside_cidr="169.254.10.0/30"),
-    TunnelValues(psk="Tz8.Rk4_Wm2qN7vB3xL9cP6yH1gF5dJs", inside_cidr="169.254.10.4/30"),
+    TunnelValues(
+        psk="Kq3vX8._mZ2pL7rT9wYb4nC6dF1hJ5sA",
+        inside_cidr="169.254.10.0/30",
+        thredd_outside_ip="52.56.10.10",
+    ),
+    TunnelValues(
+        psk="Tz8.Rk4_Wm2qN7vB3xL9cP6yH1gF5dJs",
+        inside_cidr="169.254.10.4/30",
+        thredd_outside_ip="52.56.20.20",
+    ),
 )
+# A production site's two VPNs on one client device: two AWS VPN connections, so four tunnels,
+# each with its own AWS outside address and inside /30.
+SITE_TUNNEL_VALUES = {
+    (0, 0): TUNNEL_VALUES,
+    (0, 1): (
+        TunnelValues(
+            psk="Hn5.Yq2_Lw8rV4tB7mK1xC9pZ3gD6sFa",
+            inside_cidr="169.254.10.8/30",
+            thredd_outside_ip="52.56.30.30",
+        ),
+        TunnelValues(
+            psk="Rb7_Jx3.Pv9kM2wQ5nT8yL1cG4hD6sZe",
+            inside_cidr="169.254.10.12/30",
+            thredd_outside_ip="52.56.40.40",
+        ),
+    ),
+}
+PEERING_ATTACHMENT_ID = "tgw-attach-0a1b2c3d4e5f60718"
 DATA = Path(__file__).parent / "data"
 TRUST_CHAIN = (DATA / "trust-chain.pem").read_text()
 
 THREDD = ThreddSide(
     environment="uat",
-    gateway_ips=("52.56.10.10", "52.56.20.20"),
     service_ranges={
         "web_services": ("10.240.1.0/24",),
         "ehi": ("10.240.2.0/24",),
@@ -62,6 +89,41 @@ def vpn_document(
             "environment": "uat",
             "connection_type": "ipsec_vpn",
             "services": ["web_services", "ehi"],
+            "contacts": CONTACTS,
+            "sites": [site],
+        }
+    )
+    assert doc is not None, findings
+    return doc
+
+
+def production_site_document(
+    vendor="cisco", platform="asa_vti", *, ike_version=2, routing="static"
+):
+    """Return a one-site production VPN request whose two VPNs (Web Services and EHI; Thredd
+    Portal) end on one client device: one `vendor`/`platform`, one public address."""
+    device = {"vendor": vendor, "platform": platform, "software": "9.16"}
+    site = {
+        "name": "London DC1",
+        "routing": routing,
+        "vpns": [
+            {
+                "services": services,
+                "peer_ip": "81.2.69.160",
+                "device": device,
+                "ike_version": ike_version,
+            }
+            for services in (["web_services", "ehi"], ["portal"])
+        ],
+        "subnets": [{"cidr": "10.20.30.0/24", "purpose": "ehi"}],
+    }
+    if routing == "bgp":
+        site["bgp"] = {"asn": 65010, "justification": "Dynamic failover between data centres"}
+    doc, findings = parse_document(
+        {
+            "environment": "production",
+            "connection_type": "ipsec_vpn",
+            "services": ["web_services", "ehi", "portal"],
             "contacts": CONTACTS,
             "sites": [site],
         }
@@ -128,13 +190,26 @@ def vpn_context(doc, *, thredd=THREDD, tunnel_values=TUNNEL_VALUES):
     )
 
 
-def site_context(doc, *, thredd=THREDD):
+def site_vpn_contexts(doc, *, tunnel_values=SITE_TUNNEL_VALUES):
+    """Return the contexts of VPN 1 and VPN 2 of the first site of a production `doc`."""
+    contexts = request_contexts(
+        doc,
+        thredd=replace(THREDD, environment=doc.environment),
+        request_reference=REFERENCE,
+        generated_at=GENERATED_AT,
+        tunnel_values=tunnel_values,
+    )
+    return contexts[0, 0], contexts[0, 1]
+
+
+def site_context(doc, *, thredd=THREDD, peering_attachment_id=PEERING_ATTACHMENT_ID):
     return build_context(
         doc,
         thredd=replace(thredd, environment=doc.environment),
         request_reference=REFERENCE,
         generated_at=GENERATED_AT,
         site_index=0 if doc.sites else None,
+        peering_attachment_id=peering_attachment_id,
     )
 
 

@@ -50,7 +50,7 @@ class Charon:
             f"  plugins {{\n    vici {{\n      socket = unix://{self.socket}\n    }}\n  }}\n"
             "  journal {\n    default = -1\n  }\n"
             f"  filelog {{\n    test {{\n      path = {self.log}\n      default = 1\n"
-            "      ike = 2\n    }\n  }\n}\n"
+            "      ike = 2\n      flush_line = yes\n    }\n  }\n}\n"
             f"swanctl {{\n  load = pem pkcs1 x509 revocation constraints pubkey openssl random\n"
             f"  socket = unix://{self.socket}\n}}\n"
         )

@@ -11,9 +11,14 @@ from connectivity.configgen.render import RenderError, render_target, request_co
 from connectivity.configgen.targets import Kind, target_for_device, targets_of_kind
 from tests.configgen.conftest import (
     GENERATED_AT,
+    PEERING_ATTACHMENT_ID,
     REFERENCE,
     THREDD,
     TUNNEL_VALUES,
+    production_site_document,
+    site_context,
+    site_vpn_contexts,
+    tgw_document,
     vpn_context,
     vpn_document,
 )
@@ -104,3 +109,61 @@ def test_request_contexts_give_the_chosen_device_and_same_checksum_twice():
     (again,) = render_target(context.vpn.device_target, context)
     assert first.name == "thr-2025-0042-london-dc1-vpn1-juniper-srx.txt"
     assert first.checksum == again.checksum
+
+
+def test_a_tunnel_without_its_aws_address_is_not_ready():
+    """AWS gives each tunnel its address when it creates the VPN connection; before, no file."""
+    waiting = (TUNNEL_VALUES[0], replace(TUNNEL_VALUES[1], thredd_outside_ip=""))
+    with pytest.raises(
+        ContextError, match=r"^Thredd's AWS side of VPN 1 is not recorded yet: tunnel 2"
+    ):
+        vpn_context(vpn_document(), tunnel_values=waiting)
+
+
+@pytest.mark.parametrize(
+    ("address", "problem"),
+    [("52.56.10.10", "Both tunnels of VPN 1"), ("52.56.10.300", "not an IPv4 address")],
+)
+def test_a_tunnels_aws_address_must_be_its_own(address, problem):
+    """Each tunnel of an AWS VPN connection ends on its own address: a shared one is a mistake."""
+    wrong = (TUNNEL_VALUES[0], replace(TUNNEL_VALUES[1], thredd_outside_ip=address))
+    with pytest.raises(ContextError, match=problem):
+        vpn_context(vpn_document(), tunnel_values=wrong)
+
+
+def test_each_tunnel_takes_its_own_aws_address_and_device_names():
+    first, second = site_vpn_contexts(production_site_document())
+    assert [t.thredd_outside_ip for t in first.vpn.tunnels] == ["52.56.10.10", "52.56.20.20"]
+    assert [t.thredd_outside_ip for t in second.vpn.tunnels] == ["52.56.30.30", "52.56.40.40"]
+    assert second.vpn.name == "thredd-vpn2"
+    assert [(t.name, t.unit) for t in second.vpn.tunnels] == [
+        ("thredd-vpn2-t1", 21),
+        ("thredd-vpn2-t2", 22),
+    ]
+
+
+def test_a_tgw_site_waits_for_its_peering_attachment():
+    with pytest.raises(ContextError, match="the peering attachment has not been created yet"):
+        site_context(tgw_document(), peering_attachment_id="")
+    with pytest.raises(ContextError, match="tgw-attach- and 17 lowercase hex digits"):
+        site_context(tgw_document(), peering_attachment_id="tgw-attach-REPLACE_ME")
+    tgw = site_context(tgw_document()).tgw
+    assert tgw.peering_attachment_id == PEERING_ATTACHMENT_ID
+    # Both attachments ride the one peering attachment: every range of the site, once.
+    assert [route.cidr for route in tgw.routes] == [
+        "10.240.1.0/24",
+        "10.240.2.0/24",
+        "10.240.3.0/24",
+    ]
+
+
+def test_request_contexts_give_each_tgw_site_its_peering_attachment():
+    contexts = request_contexts(
+        tgw_document(),
+        thredd=replace(THREDD, environment="production"),
+        request_reference=REFERENCE,
+        generated_at=GENERATED_AT,
+        tunnel_values={},
+        peering_attachment_ids={0: PEERING_ATTACHMENT_ID},
+    )
+    assert contexts[0, None].tgw.peering_attachment_id == PEERING_ATTACHMENT_ID

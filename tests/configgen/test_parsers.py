@@ -11,6 +11,7 @@ from pathlib import Path
 
 import hcl2
 import pytest
+from cfnlint.decode import decode_str
 from ciscoconfparse2 import CiscoConfParse
 from ttp import ttp
 
@@ -44,7 +45,7 @@ def test_ios_xe_reads_back(ike_version, routing):
     parse = CiscoConfParse(body(rendered), syntax="ios")
     for tunnel in vpn.tunnels:
         name = f"THREDD-VPN1-T{tunnel.number}"
-        interface = parse.find_objects(rf"^interface Tunnel1{tunnel.number}$")[0]
+        interface = parse.find_objects(rf"^interface Tunnel{tunnel.unit}$")[0]
         assert child_value(interface, r"ip address (\S+ \S+)") == (
             f"{tunnel.client_inside_ip} {tunnel.inside.netmask}"
         )
@@ -70,16 +71,15 @@ def test_ios_xe_reads_back(ike_version, routing):
         else:
             keyring = parse.find_objects(rf"^crypto keyring {name}$")[0]
             assert child_value(keyring, r"pre-shared-key address \S+ key (\S+)") == tunnel.psk
-            (policy,) = parse.find_objects(
-                rf"^crypto isakmp policy {110 + 10 * (tunnel.number - 1) + 1}$"
-            )
+            # ISAKMP policies are numbered from 100 x the tunnel's unit (11, 12).
+            (policy,) = parse.find_objects(rf"^crypto isakmp policy {100 * tunnel.unit + 1}$")
             assert child_value(policy, r"encryption (aes \d+)") == "aes 256"
             assert child_value(policy, r"hash (\S+)") == "sha256"
             assert child_value(policy, r"lifetime (\d+)") == str(tunnel.phase1.lifetime)
     if routing == "static":
         routes = {line.text for line in parse.find_objects(r"^ip route ")}
         assert routes == {
-            f"ip route {route.address} {route.netmask} Tunnel1{t.number} {t.route_metric}"
+            f"ip route {route.address} {route.netmask} Tunnel{t.unit} {t.route_metric}"
             for route in vpn.routes
             for t in vpn.tunnels
         }
@@ -105,15 +105,14 @@ def test_asa_reads_back(platform, ike_version):
         psk_pattern = r"pre-shared-key (\S+)$"
         assert child_value(attributes, psk_pattern) == tunnel.psk
         if ike_version == 2:
-            policy = parse.find_objects(
-                rf"^crypto ikev2 policy {110 + 10 * (tunnel.number - 1) + 1}$"
-            )[0]
+            # IKE policies are numbered from 1000 x the tunnel's unit (11, 12).
+            policy = parse.find_objects(rf"^crypto ikev2 policy {1000 * tunnel.unit + 1}$")[0]
             assert child_value(policy, r"encryption (\S+)") == CISCO_ASA["ike_encryption"]["AES256"]
             assert child_value(policy, r"integrity (\S+)") == "sha256"
             assert child_value(policy, r"group (\d+)") == "14"
             assert child_value(policy, r"lifetime seconds (\d+)") == str(tunnel.phase1.lifetime)
         if platform == "asa_vti":
-            interface = parse.find_objects(rf"^interface Tunnel1{tunnel.number}$")[0]
+            interface = parse.find_objects(rf"^interface Tunnel{tunnel.unit}$")[0]
             assert child_value(interface, r"ip address (\S+ \S+)") == (
                 f"{tunnel.client_inside_ip} {tunnel.inside.netmask}"
             )
@@ -190,12 +189,28 @@ def test_junos_reads_back():
 
 
 def test_cloudformation_template_passes_cfn_lint(tmp_path):
-    (rendered,) = render_target("tgw_cloudformation", site_context(tgw_document()))
+    context = site_context(tgw_document())
+    (rendered,) = render_target("tgw_cloudformation", context)
     path = tmp_path / "thredd.yaml"
     path.write_text(rendered.content)
     cfn_lint = Path(sys.executable).parent / "cfn-lint"
     result = subprocess.run([cfn_lint, str(path)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+    template = decode_str(rendered.content)[0]
+    parameter = template["Parameters"]["ThreddPeeringAttachmentId"]
+    assert parameter["Default"] == context.tgw.peering_attachment_id
+    routes = [
+        resource["Properties"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::EC2::TransitGatewayRoute"
+    ]
+    assert sorted(route["DestinationCidrBlock"] for route in routes) == sorted(
+        route.cidr for route in context.tgw.routes
+    )
+    assert all(
+        route["TransitGatewayAttachmentId"] == {"Ref": "ThreddPeeringAttachmentId"}
+        for route in routes
+    )
 
 
 def test_terraform_file_parses_and_values_match():
@@ -217,3 +232,11 @@ def test_terraform_file_parses_and_values_match():
         route.cidr for attachment in context.tgw.attachments for route in attachment.routes
     )
     assert len(context.tgw.attachments) == 2
+    # Both attachments ride Thredd's one peering attachment, whose real ID is the default.
+    (variable,) = (
+        block['"thredd_peering_attachment_id"']
+        for block in parsed["variable"]
+        if '"thredd_peering_attachment_id"' in block
+    )
+    assert variable["default"] == f'"{context.tgw.peering_attachment_id}"'
+    assert "REPLACE_ME_PEERING" not in rendered.content

@@ -22,10 +22,17 @@ def test_swanctl_file_loads(case, charon, tmp_path):
     path = tmp_path / "swanctl.conf"
     path.write_text(file.content)
     result = charon.load(path)
-    assert "successfully loaded 2 connections, 0 unloaded" in result.stdout, result.stdout
-    assert "loaded ike secret 'ike-thredd-vpn1-t1'" in result.stdout
+    assert "successfully loaded 2 connections" in result.stdout, result.stdout
+    context = case.context()
+    # Thredd's one charon answers every client: its names carry the request, site and VPN.
+    name = (
+        f"{context.header.file_stem}-t1"
+        if case.target_key == "thredd_swanctl"
+        else "thredd-vpn1-t1"
+    )
+    assert f"loaded ike secret 'ike-{name}'" in result.stdout, result.stdout
     listed = charon.swanctl("--list-conns").stdout
-    (tunnel,) = (t for t in case.context().vpn.tunnels if t.number == 1)
+    assert f"{name}: IKEv{case.ike_version}" in listed, listed
+    (tunnel,) = (t for t in context.vpn.tunnels if t.number == 1)
     assert tunnel.thredd_outside_ip in listed
     assert tunnel.client_outside_ip in listed
-    assert f"IKEv{case.ike_version}" in listed

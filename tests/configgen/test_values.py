@@ -1,4 +1,5 @@
-"""Generated PSKs meet AWS's rule; inside /30s skip what is used and what AWS reserves."""
+"""Generated PSKs meet AWS's rule; inside /30s skip what is used and what AWS reserves; the
+illustrative outside addresses of previews are AWS-like: one per tunnel of every VPN."""
 
 from ipaddress import IPv4Network
 
@@ -6,13 +7,15 @@ import pytest
 
 from connectivity import constants as limits
 from connectivity.configgen.values import (
+    ILLUSTRATIVE_OUTSIDE_RANGE,
     InsideCidrPool,
     InsideCidrTaken,
     generate_psk,
+    illustrative_outside_ips,
     plan_tunnel_values,
 )
 from connectivity.rules import check_psk
-from tests.configgen.conftest import vpn_document
+from tests.configgen.conftest import production_site_document, vpn_document
 
 
 def test_generated_psks_meet_aws_rule_and_differ():
@@ -24,27 +27,26 @@ def test_generated_psks_meet_aws_rule_and_differ():
 
 
 def test_first_free_inside_cidr_skips_reserved_and_used():
-    first = InsideCidrPool().take(1)
+    first = InsideCidrPool().take()
     assert first == IPv4Network("169.254.0.4/30")
     assert first not in limits.RESERVED_INSIDE_CIDRS
-    pool = InsideCidrPool({1: ["169.254.0.4/30", IPv4Network("169.254.0.8/30")]})
-    assert [pool.take(1), pool.take(1)] == [
+    pool = InsideCidrPool(["169.254.0.4/30", IPv4Network("169.254.0.8/30")])
+    assert [pool.take(), pool.take()] == [
         IPv4Network("169.254.0.12/30"),
         IPv4Network("169.254.0.16/30"),
     ]
-    # Each gateway has its own range: gateway 2 still starts at the bottom.
-    assert pool.take(2) == IPv4Network("169.254.0.4/30")
 
 
-def test_a_network_avoided_once_is_not_lost_for_later():
+def test_a_kept_network_is_not_handed_out():
     pool = InsideCidrPool()
-    assert pool.take(1, avoiding={IPv4Network("169.254.0.4/30")}) == IPv4Network("169.254.0.8/30")
-    assert pool.take(1) == IPv4Network("169.254.0.4/30")
+    pool.keep(IPv4Network("169.254.0.4/30"))
+    assert pool.is_taken(IPv4Network("169.254.0.4/30"))
+    assert pool.take() == IPv4Network("169.254.0.8/30")
 
 
 def test_allocation_never_returns_a_reserved_block():
     pool = InsideCidrPool()
-    every = [pool.take(1) for _ in range(16_000)]
+    every = [pool.take() for _ in range(16_000)]
     assert not set(every) & limits.RESERVED_INSIDE_CIDRS
     assert IPv4Network("169.254.1.4/30") in every
     assert len(set(every)) == 16_000
@@ -53,28 +55,39 @@ def test_allocation_never_returns_a_reserved_block():
 def test_exhausted_range_raises():
     used = list(limits.INSIDE_CIDR_RANGE.subnets(new_prefix=30))
     with pytest.raises(ValueError, match="No free inside /30"):
-        InsideCidrPool({1: used}).take(1)
+        InsideCidrPool(used).take()
 
 
-def test_a_chosen_inside_cidr_taken_on_its_gateway_is_refused():
+def test_a_chosen_inside_cidr_used_on_the_transit_gateway_is_refused():
     doc = vpn_document(tunnels=[{"inside_cidr": "169.254.0.8/30", "psk": "client.chosen_1"}])
-    with pytest.raises(InsideCidrTaken, match=r"169\.254\.0\.8/30.*gateway 1"):
-        plan_tunnel_values(doc, used_inside_cidrs={1: ["169.254.0.8/30"]})
+    with pytest.raises(InsideCidrTaken, match=r"169\.254\.0\.8/30.*transit gateway"):
+        plan_tunnel_values(doc, used_inside_cidrs=["169.254.0.8/30"])
 
 
-def test_plan_keeps_client_choices_and_fills_the_rest_per_gateway():
+def test_plan_keeps_client_choices_and_fills_the_rest():
     doc = vpn_document(tunnels=[{"inside_cidr": "169.254.0.4/30", "psk": "client.chosen_1"}])
-    plan = plan_tunnel_values(doc, used_inside_cidrs={2: ["169.254.0.4/30", "169.254.0.8/30"]})
+    plan = plan_tunnel_values(doc, used_inside_cidrs=["169.254.0.8/30"])
     first, second = plan[0, 0]
     assert first.inside_cidr == "169.254.0.4/30"
     assert first.psk == "client.chosen_1"
-    # Gateway 2 already uses .4 and .8; the client's .4 is on gateway 1 only.
+    # .4 is the client's and .8 another VPN connection's: the next free /30 is .12.
     assert second.inside_cidr == "169.254.0.12/30"
     assert check_psk(second.psk, "psk") == []
+    # AWS gives the outside addresses when it creates the VPN connection, not the planner.
+    assert first.thredd_outside_ip == second.thredd_outside_ip == ""
 
 
 def test_plan_gives_every_tunnel_of_a_request_its_own_inside_cidr():
-    """Tunnel 1 and 2 land on different gateways, yet share the client's device: never one /30."""
-    plan = plan_tunnel_values(vpn_document())
+    """Both VPNs of a site share the client's device: no two of their tunnels share a /30."""
+    plan = plan_tunnel_values(production_site_document())
     cidrs = [values.inside_cidr for tunnels in plan.values() for values in tunnels]
-    assert len(cidrs) == len(set(cidrs)) == 2
+    assert len(cidrs) == len(set(cidrs)) == 4
+
+
+def test_illustrative_outside_addresses_are_one_per_tunnel():
+    """As AWS's: every tunnel of every VPN has its own address, none shared in the request."""
+    addresses = illustrative_outside_ips(production_site_document())
+    assert set(addresses) == {(0, 0), (0, 1)}
+    every = [address for pair in addresses.values() for address in pair]
+    assert len(every) == len(set(every)) == 4
+    assert all(IPv4Network(address).subnet_of(ILLUSTRATIVE_OUTSIDE_RANGE) for address in every)

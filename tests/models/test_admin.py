@@ -53,5 +53,5 @@ def test_thredd_settings_are_edited_with_their_ranges(admin_client_):
         reverse("admin:connectivity_threddsettings_change", args=[settings.pk])
     )
     content = page.content.decode()
-    for inline in ("gateways", "service_ranges", "reserved"):
+    for inline in ("service_ranges", "reserved"):
         assert f'id="{inline}-group"' in content

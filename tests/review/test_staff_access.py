@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from connectivity.choices import RequestStatus as S
-from connectivity.models import Subnet
+from connectivity.models import Subnet, Vpn
 from connectivity.urls.staff import urlpatterns
 from tests.conftest import verified_staff_login
 from tests.factories import request_create
@@ -15,10 +15,15 @@ pytestmark = pytest.mark.django_db
 
 def _staff_urls(request) -> list[str]:
     """Every URL of connectivity.urls.staff, filled in with `request`'s objects."""
+    vpn = Vpn.objects.filter(site__request=request).first()
     values = {
         "reference": request.reference,
         "subnet_id": Subnet.objects.filter(site__request=request).first().pk,
         "action": "approve",
+        "vpn_id": vpn.pk,
+        "site_id": vpn.site_id,
+        "kind": "vpns",
+        "pk": vpn.pk,
     }
     urls = []
     for pattern in urlpatterns:

@@ -34,6 +34,7 @@ from connectivity.services import drafts
 from connectivity.services.allocation import subnet_confirm
 from connectivity.tasks import artifact_render_task, artifact_sweep, email_send, email_sweep
 from tests.conftest import free_port, verified_staff_login, wait_until
+from tests.factories import aws_side_record
 
 
 class OwnRedis:
@@ -127,6 +128,8 @@ def test_redis_stopped_at_approval_the_approval_stands_and_files_and_mail_follow
     assert time.monotonic() - started < 5
     connectivity_request.refresh_from_db()
     assert connectivity_request.status == RequestStatus.APPROVED
+    # The engineer records Thredd's AWS side, which queues the VPN's file: still no Redis.
+    aws_side_record(request=connectivity_request, engineer=thredd_engineer)
     artifacts = Artifact.objects.filter(request=connectivity_request)
     assert artifacts.exists()
     assert set(artifacts.values_list("status", flat=True)) == {ArtifactStatus.PENDING}

@@ -32,6 +32,11 @@ STAFF_URL_NAMES = {
     "audit-log",
     "client-invite",
     "artifact-retry",
+    "aws-vpn-record",
+    "aws-thredd-side",
+    "aws-peering-record",
+    "aws-retry",
+    "review-retire",
 }
 # Pages anyone may open, which hold nobody's data.
 PUBLIC_URL_NAMES = {"admin:login", "login", "password_reset", "health"}
@@ -62,6 +67,7 @@ def _values(request: ConnectivityRequest) -> dict[str, str]:
         "vpn_id": Vpn.objects.filter(site=site).first().pk,
         "artifact_id": request.artifacts.first().pk,
         "action": "approve",
+        "kind": "vpns",
         "object_id": request.pk,
         "pk": request.pk,
         "id": request.pk,

@@ -1,8 +1,11 @@
 """Render a request document's configuration files with preview values, for a look before approval.
 
-PSKs and inside /30s are generated for the preview and saved nowhere. Thredd's side comes from
-the environment's ThreddSettings when the database has them, otherwise from illustrative
-values, and then every file's header says "PREVIEW".
+PSKs and inside /30s are generated for the preview and saved nowhere. What AWS gives only once
+Thredd creates the connections, each tunnel's outside address and each TGW site's peering
+attachment ID, is illustrative, and behaves as AWS's does: every tunnel of every VPN has its
+own address, every site its own attachment. Thredd's service ranges and ASN come from the
+environment's ThreddSettings when the database has them, otherwise from illustrative values.
+Every file's header says "PREVIEW".
 """
 
 import json
@@ -14,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils import timezone
 
+from connectivity.choices import ConnectionType
 from connectivity.configgen.context import (
     ContextError,
     ThreddSide,
@@ -28,8 +32,12 @@ from connectivity.configgen.render import (
     request_contexts,
 )
 from connectivity.configgen.targets import TARGETS_BY_KEY
-from connectivity.configgen.values import plan_tunnel_values
-from connectivity.document import parse_json
+from connectivity.configgen.values import (
+    TunnelValues,
+    illustrative_outside_ips,
+    plan_tunnel_values,
+)
+from connectivity.document import RequestDocument, parse_json
 from connectivity.findings import has_errors
 from connectivity.models import ThreddSettings
 from connectivity.rules import validate_document
@@ -40,7 +48,8 @@ PREVIEW_REFERENCE = "PREVIEW"
 class Command(BaseCommand):
     help = (
         "Render configuration files for a request document (JSON) with preview values: "
-        "generated PSKs and inside /30s that are not saved."
+        "generated PSKs and inside /30s that are not saved, and illustrative AWS outside "
+        "addresses and peering attachment IDs."
     )
 
     def add_arguments(self, parser):
@@ -81,7 +90,8 @@ class Command(BaseCommand):
                 thredd=thredd,
                 request_reference=PREVIEW_REFERENCE,
                 generated_at=timezone.now(),
-                tunnel_values=plan_tunnel_values(doc),
+                tunnel_values=_preview_tunnel_values(doc),
+                peering_attachment_ids=_preview_peering_attachment_ids(doc),
                 keys=keys,
             ).values()
             files = []
@@ -101,6 +111,11 @@ class Command(BaseCommand):
         for rendered in files:
             (out / rendered.name).write_text(rendered.content)
             self.stdout.write(f"{out / rendered.name}  sha256 {rendered.checksum}")
+        if doc.connection_type != ConnectionType.MTLS:
+            self.stderr.write(
+                "AWS's outside addresses and peering attachment IDs in these files are "
+                "illustrative: AWS gives the real ones when Thredd creates the connections."
+            )
         if stored is None:
             self.stderr.write(
                 f"No Thredd settings for {doc.environment} in the database: the files use "
@@ -125,10 +140,34 @@ class Command(BaseCommand):
     def _stored_thredd_side(self, environment: str | None) -> ThreddSide | None:
         try:
             settings = (
-                ThreddSettings.objects.prefetch_related("gateways", "service_ranges")
+                ThreddSettings.objects.prefetch_related("service_ranges")
                 .filter(environment=environment)
                 .first()
             )
         except DatabaseError:
             settings = None
         return None if settings is None else ThreddSide.from_settings(settings)
+
+
+def _preview_tunnel_values(
+    doc: RequestDocument,
+) -> dict[tuple[int, int], tuple[TunnelValues, ...]]:
+    """Return every VPN's planned PSKs and inside /30s with illustrative AWS outside addresses.
+
+    The plan is approval's own (unique /30s across the request); the addresses are distinct
+    for every tunnel of every VPN, as AWS's are.
+    """
+    addresses = illustrative_outside_ips(doc)
+    return {
+        key: tuple(
+            replace(values, thredd_outside_ip=address)
+            for values, address in zip(tunnels, addresses[key], strict=True)
+        )
+        for key, tunnels in plan_tunnel_values(doc).items()
+    }
+
+
+def _preview_peering_attachment_ids(doc: RequestDocument) -> dict[int, str]:
+    """Return an illustrative peering attachment ID for every site of `doc`: AWS's form, its
+    17 hex digits the site's number, so each site has its own and none looks like a real one."""
+    return {index: f"tgw-attach-{index + 1:017x}" for index in range(len(doc.sites))}
