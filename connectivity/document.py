@@ -70,6 +70,9 @@ class Tunnel:
 class Vpn:
     services: tuple[str, ...] = ()
     peer_ip: Annotated[str | None, "peer_ip_invalid"] = None
+    # The device's own address when it sits behind 1:1 NAT (a cloud VM): the IKE identity and
+    # the address a Linux device's IPsec binds to, where `peer_ip` is what Thredd sees.
+    private_ip: Annotated[str | None, "private_ip_invalid"] = None
     device: Annotated[Device | None, "device_unsupported"] = None
     ike_version: Annotated[int | None, "ike_version_invalid"] = None
     tunnels: tuple[Tunnel, ...] = ()

@@ -144,6 +144,13 @@ class CarrierForm(AnswerForm):
         help_text="The public IPv4 address of your VPN device, such as 81.2.69.160.",
         widget=forms.TextInput(attrs={"spellcheck": "false", "inputmode": "decimal"}),
     )
+    private_ip = forms.CharField(
+        label="Device's own address behind NAT (optional)",
+        required=False,
+        help_text="Only if the device sits behind 1:1 NAT, as a cloud VM does: its private "
+        "IPv4 address, such as 10.0.1.15. Leave empty if it owns its public address.",
+        widget=forms.TextInput(attrs={"spellcheck": "false", "inputmode": "decimal"}),
+    )
     device_vendor = forms.CharField(label="Device vendor", required=False)
     device_platform = forms.CharField(label="Device platform", required=False)
     device_software = forms.CharField(
@@ -172,7 +179,13 @@ class CarrierForm(AnswerForm):
                 (value, label) for value, label in Service.choices if value in request_services
             ]
         if connection_type != ConnectionType.IPSEC_VPN:
-            for name in ("peer_ip", "device_vendor", "device_platform", "device_software"):
+            for name in (
+                "peer_ip",
+                "private_ip",
+                "device_vendor",
+                "device_platform",
+                "device_software",
+            ):
                 del self.fields[name]
             del self.fields["ike_version"]
             return
@@ -207,6 +220,7 @@ class CarrierForm(AnswerForm):
         return document.Vpn(
             services=carried,
             peer_ip=text(data["peer_ip"]),
+            private_ip=text(data["private_ip"]),
             device=device if any((device.vendor, device.platform, device.software)) else None,
             ike_version=data["ike_version"],
         )
@@ -294,6 +308,7 @@ class SitePage(QuestionPage):
             {
                 "services": vpn.services,
                 "peer_ip": vpn.peer_ip or "",
+                "private_ip": vpn.private_ip or "",
                 "device_vendor": vpn.device_vendor,
                 "device_platform": vpn.device_platform,
                 "device_software": vpn.device_software,

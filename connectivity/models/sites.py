@@ -54,6 +54,13 @@ class Vpn(models.Model):
     peer_ip = models.GenericIPAddressField(
         "client's public peer IP", protocol="IPv4", null=True, blank=True
     )
+    private_ip = models.GenericIPAddressField(
+        "device's address behind 1:1 NAT",
+        protocol="IPv4",
+        null=True,
+        blank=True,
+        help_text="Empty when the device owns its public address.",
+    )
     device_vendor = models.CharField(max_length=DEVICE_TEXT_MAX_LENGTH, blank=True)
     device_platform = models.CharField(max_length=DEVICE_TEXT_MAX_LENGTH, blank=True)
     device_software = models.CharField(

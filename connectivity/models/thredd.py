@@ -35,7 +35,10 @@ class ThreddSettings(models.Model):
         "AWS account ID", max_length=12, blank=True, validators=[validate_aws_account_id]
     )
     aws_region = models.CharField(
-        "AWS region", max_length=20, blank=True, choices=[(r, r) for r in AWS_REGIONS]
+        "AWS region",
+        max_length=20,
+        blank=True,
+        choices=[(region, region) for region in sorted(AWS_REGIONS)],
     )
     transit_gateway_id = models.CharField(
         "transit gateway ID", max_length=21, blank=True, validators=[validate_tgw_id]

@@ -64,6 +64,37 @@ def check_peer_ip(value: str | None, field: str) -> list[Finding]:
     return []
 
 
+def check_private_ip(value: str | None, field: str, *, peer_ip: str | None) -> list[Finding]:
+    """Check the address of a device behind 1:1 NAT: a private IPv4 address, not the public one.
+
+    Optional: most devices own their public address, and then it is left empty.
+    """
+    if not value:
+        return []
+    try:
+        address = IPv4Address(value)
+    except AddressValueError:
+        return [
+            error(
+                "private_ip_invalid",
+                field,
+                "Enter the device's own IPv4 address behind the NAT, such as 10.0.1.15, or leave "
+                "it empty if the device owns its public address.",
+            )
+        ]
+    if address.is_global or address.is_multicast or address.is_loopback or value == peer_ip:
+        return [
+            error(
+                "private_ip_invalid",
+                field,
+                f"{address} is not a private address: behind 1:1 NAT the device has a private "
+                "one (10.x, 172.16-31.x, 192.168.x or 100.64-127.x). Leave it empty if the "
+                "device owns its public address.",
+            )
+        ]
+    return []
+
+
 def check_device(device: Device | None, field: str) -> list[Finding]:
     """Check the VPN device is in Thredd's catalogue and its software version is safe text."""
     if device is None:
@@ -278,6 +309,7 @@ def check_vpn(vpn: Vpn, field: str, *, routing: str | None) -> list[Finding]:
     findings = [
         *check_services(vpn.services, join_path(field, "services"), noun="VPN"),
         *check_peer_ip(vpn.peer_ip, join_path(field, "peer_ip")),
+        *check_private_ip(vpn.private_ip, join_path(field, "private_ip"), peer_ip=vpn.peer_ip),
         *check_device(vpn.device, join_path(field, "device")),
         *check_ike_version(vpn.ike_version, join_path(field, "ike_version"), platform=platform),
     ]

@@ -73,6 +73,7 @@ def _vpn(vpn) -> Vpn:
     return Vpn(
         services=tuple(vpn.services),
         peer_ip=_text(vpn.peer_ip),
+        private_ip=_text(vpn.private_ip),
         device=Device(
             vendor=_text(vpn.device_vendor),
             platform=_text(vpn.device_platform),

@@ -172,6 +172,7 @@ def _vpns_save(site: Site, vpns: Sequence[document.Vpn]) -> None:
         vpn.position = position
         vpn.services = list(answer.services)
         vpn.peer_ip = answer.peer_ip
+        vpn.private_ip = answer.private_ip
         vpn.device_vendor = device.vendor or ""
         vpn.device_platform = device.platform or ""
         vpn.device_software = device.software or ""
@@ -306,6 +307,7 @@ def _load_site(site: document.Site, *, request: ConnectivityRequest, position: i
                 position=vpn_position,
                 services=list(vpn.services),
                 peer_ip=vpn.peer_ip,
+                private_ip=vpn.private_ip,
                 device_vendor=device.vendor or "",
                 device_platform=device.platform or "",
                 device_software=device.software or "",

@@ -100,7 +100,8 @@ def _carrier_lines(carrier: document.Vpn | document.Attachment) -> list[str]:
             else " ".join(filter(None, (device.vendor, device.platform))) or "not given"
         )
         lines += [
-            f"Peer IP {carrier.peer_ip or 'not given'}",
+            f"Peer IP {carrier.peer_ip or 'not given'}"
+            + (f", behind 1:1 NAT as {carrier.private_ip}" if carrier.private_ip else ""),
             f"Device {described}, software {device.software or 'not given'}",
             f"IKEv{carrier.ike_version or 2}",
         ]

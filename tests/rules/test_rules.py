@@ -719,3 +719,21 @@ def test_validate_document_uses_the_given_thredd_asn():
     assert findings == []
     assert "bgp_asn_invalid" not in codes(rules.validate_document(doc))
     assert "bgp_asn_invalid" in codes(rules.validate_document(doc, thredd_asn=65010))
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        (None, True),
+        ("10.0.1.15", True),
+        ("172.31.5.9", True),
+        ("100.64.3.2", True),
+        ("81.2.69.160", False),  # public: the device owns it, so no NAT address to give
+        ("not-an-ip", False),
+        ("127.0.0.1", False),
+    ],
+)
+def test_a_nat_address_is_a_private_one(value, valid):
+    findings = rules.check_private_ip(value, "sites[0].vpns[0].private_ip", peer_ip="81.2.69.160")
+    assert (findings == []) is valid
+    assert all(finding.code == "private_ip_invalid" for finding in findings)
