@@ -6,9 +6,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
-# Debian packages the test suite drives: a real browser and a real IPsec stack.
+# Debian packages the test suite drives: a real browser, a real IPsec stack, and the web
+# servers that load the generated mTLS files.
 SYSTEM_PACKAGES := chromium strongswan-swanctl charon-systemd libcharon-extra-plugins \
-	strongswan-starter strongswan-charon libstrongswan-standard-plugins iproute2 iputils-ping
+	strongswan-starter strongswan-charon libstrongswan-standard-plugins iproute2 iputils-ping \
+	nginx apache2 frr nftables
 
 .PHONY: help run test worker beat lint format golden check-python install system-deps bench
 

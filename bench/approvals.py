@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from ipaddress import IPv4Network
 from pathlib import Path
 
 from django.db.models import Q
@@ -20,15 +21,20 @@ from connectivity.choices import RequestStatus
 from connectivity.models import (
     Artifact,
     ArtifactStatus,
+    AwsPeeringAttachment,
+    AwsVpnConnection,
     ConnectivityRequest,
     Subnet,
     SubnetConfirmation,
     User,
 )
-from connectivity.services import workflow
+from connectivity.services import aws, workflow
 from thredd_onboard.celery import app
 
 SEQUENTIAL = 50
+# AWS-like tunnel addresses for the recorded VPN connections, distinct per tunnel (the
+# seeded ones come from 3.0.0.0/8, so these stay clear of them).
+BENCH_AWS_ADDRESSES = IPv4Network("52.0.0.0/8")
 AT_ONCE = 200
 POLL_SECONDS = 0.005
 TIMEOUT_SECONDS = 600
@@ -116,10 +122,23 @@ def _wait_until_ready(requests: list[ConnectivityRequest]) -> None:
 
 
 def _approve(request: ConnectivityRequest) -> None:
+    """Approve, then record Thredd's AWS side as the engineer does when the portal does not
+    provision AWS (the benchmark has no AWS): that is what queues the VPN's files."""
     engineer = User.objects.get(pk=request.assigned_to_id)  # a fresh user: no stale caches
     workflow.request_transition(
         "approve", request=request, actor=engineer, comment="Approved (benchmark)."
     )
+    for connection in AwsVpnConnection.objects.filter(vpn__site__request=request):
+        aws.vpn_connection_record(
+            connection=connection,
+            actor=engineer,
+            vpn_connection_id=f"vpn-{connection.pk:017x}",
+            outside_ips=[str(BENCH_AWS_ADDRESSES[connection.pk * 2 + n]) for n in (0, 1)],
+        )
+    for peering in AwsPeeringAttachment.objects.filter(site__request=request):
+        aws.peering_attachment_record(
+            peering=peering, actor=engineer, attachment_id=f"tgw-attach-{peering.pk:017x}"
+        )
 
 
 def measure_approvals() -> ApprovalResult:

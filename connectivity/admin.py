@@ -7,16 +7,20 @@ read-only, so nobody can move a request past its rules or events from here.
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from .choices import RequestStatus
 from .forms.accounts import AdminUserChangeForm, AdminUserCreationForm
 from .models import (
     Allocation,
     AuditEntry,
+    Authenticator,
     AwsPeeringAttachment,
     AwsVpnConnection,
+    ClientCertificate,
     ConnectivityRequest,
     Contact,
     MtlsDetails,
     Organisation,
+    PortalCertificateAuthority,
     ReservedRange,
     ServiceRange,
     Site,
@@ -122,6 +126,13 @@ class ConnectivityRequestAdmin(admin.ModelAdmin):
     readonly_fields = ["reference", "status", "assigned_to", "amends", "created_by", "created_at"]
     inlines = [ContactInline, SiteInline, MtlsDetailsInline]
 
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        """Fix the organisation once the request is sent: its files and allocations are theirs."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status != RequestStatus.DRAFT:
+            fields.append("organisation")
+        return fields
+
 
 @admin.register(Allocation)
 class AllocationAdmin(admin.ModelAdmin):
@@ -158,8 +169,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
 
-class AwsResourceAdmin(admin.ModelAdmin):
-    """Thredd's AWS resources, read-only: provisioning and engineers' records write them."""
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the portal's services write (AWS resources, certificates): shown, never edited."""
 
     list_filter = ["environment", "status"]
     list_select_related = ["recorded_by"]
@@ -172,12 +183,45 @@ class AwsResourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(AwsVpnConnection)
-class AwsVpnConnectionAdmin(AwsResourceAdmin):
+class AwsVpnConnectionAdmin(ReadOnlyAdmin):
     list_display = ["vpn", "vpn_connection_id", "customer_gateway_id", "status", "environment"]
     search_fields = ["vpn_connection_id", "customer_gateway_id", "vpn__site__request__reference"]
 
 
 @admin.register(AwsPeeringAttachment)
-class AwsPeeringAttachmentAdmin(AwsResourceAdmin):
+class AwsPeeringAttachmentAdmin(ReadOnlyAdmin):
     list_display = ["site", "attachment_id", "state", "status", "environment"]
     search_fields = ["attachment_id", "site__request__reference"]
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    """Staff's authenticator apps: an administrator deletes a lost phone's, nothing else."""
+
+    list_display = ["user", "name", "confirmed", "last_used_at"]
+    search_fields = ["user__email"]
+    fields = ["user", "name", "confirmed", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(ClientCertificate)
+class ClientCertificateAdmin(ReadOnlyAdmin):
+    """Issued client certificates, read-only: the issuing service writes them."""
+
+    list_filter = ["status"]
+    list_select_related = ["request"]
+    list_display = ["request", "serial", "status", "not_after"]
+    search_fields = ["request__reference", "serial"]
+
+
+@admin.register(PortalCertificateAuthority)
+class PortalCertificateAuthorityAdmin(ReadOnlyAdmin):
+    """The CA the portal holds, read-only here: `manage.py create_mtls_ca` makes it."""
+
+    list_filter = ["environment"]
+    list_select_related = []
+    list_display = ["environment", "created_at"]
+    exclude = ["private_key_pem"]

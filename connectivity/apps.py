@@ -8,7 +8,11 @@ class ConnectivityConfig(AppConfig):
     verbose_name = "Connectivity"
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
         from connectivity import checks  # noqa: F401 - registers the system checks
         from connectivity.services.audit import audit_signals_connect
+        from connectivity.urls import ReferenceConverter
 
         audit_signals_connect()
+        register_converter(ReferenceConverter, "ref")

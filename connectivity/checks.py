@@ -31,4 +31,14 @@ def psk_encryption_keys_check(app_configs, **kwargs) -> list[Error]:
                     id="connectivity.E002",
                 )
             )
+    if settings.PRODUCTION and settings.DEVELOPMENT_PSK_KEY in keys:
+        errors.append(
+            Error(
+                "PSK_ENCRYPTION_KEYS holds the development key, which is public (it is in the "
+                "portal's source): anyone could read the PSKs stored with it.",
+                hint="Make a key of your own, put it first, run rotate_psk_keys, then drop the "
+                "development key (README, Security).",
+                id="connectivity.E003",
+            )
+        )
     return errors

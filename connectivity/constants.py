@@ -25,6 +25,11 @@ SINGLE_HOST_PREFIX = 32
 # /22-/23 (see `rules.check_subnet`).
 # [interpretation] a site describes at least one subnet, or Thredd has nothing to route.
 MIN_SUBNETS_PER_SITE = 1
+# [interpretation] Sizes a real client needs, with room: a request of more is a mistake or an
+# attack (validation and review pages grow with them), and the forms say so.
+MAX_SUBNETS_PER_SITE = 16
+MAX_SITES_PER_REQUEST = 20
+MAX_CONTACTS_PER_REQUEST = 10
 # An example subnet for messages ("such as 10.20.30.0/24"), REFERENCE §2.
 EXAMPLE_SUBNET = "10.20.30.0/24"
 
@@ -64,6 +69,31 @@ NON_PUBLIC_PEER_NETWORKS = (
     IPv4Network("192.0.2.0/24"),
     IPv4Network("198.51.100.0/24"),
     IPv4Network("203.0.113.0/24"),
+)
+
+# --- Ranges that are never a client's network (REFERENCE §7) ----------------------------------
+
+# IANA special-purpose blocks no client network can use, with what each is, and AWS's tunnel
+# inside range (169.254.0.0/16, link-local too). Thredd's own ranges of each environment are
+# the database's (service ranges, reserved ranges, AWS's tunnel addresses).
+NEVER_CLIENT_NETWORKS = (
+    (IPv4Network("0.0.0.0/8"), '"this network"'),
+    (IPv4Network("127.0.0.0/8"), "loopback"),
+    (IPv4Network("169.254.0.0/16"), "link-local, where AWS's tunnel inside addresses live"),
+    (IPv4Network("192.0.0.0/24"), "reserved for IETF protocol assignments"),
+    (IPv4Network("192.0.2.0/24"), "documentation (TEST-NET-1)"),
+    (IPv4Network("198.18.0.0/15"), "benchmarking"),
+    (IPv4Network("198.51.100.0/24"), "documentation (TEST-NET-2)"),
+    (IPv4Network("203.0.113.0/24"), "documentation (TEST-NET-3)"),
+    (IPv4Network("224.0.0.0/4"), "multicast"),
+    (IPv4Network("240.0.0.0/4"), "reserved"),
+)
+# Private address space (RFC 1918): anything else is shared (100.64.0.0/10) or public, which a
+# client may own but deserves a second look.
+PRIVATE_NETWORKS = (
+    IPv4Network("10.0.0.0/8"),
+    IPv4Network("172.16.0.0/12"),
+    IPv4Network("192.168.0.0/16"),
 )
 
 # --- Tunnel options (AWS Site-to-Site VPN tunnel options; REFERENCE §5) -----------------------
@@ -106,6 +136,11 @@ INTEGRITY_ALGORITHMS = ("SHA1", "SHA2-256", "SHA2-384", "SHA2-512")
 # AWS: Diffie-Hellman groups, phase 1: 2, 14-24; phase 2: 2, 5, 14-24.
 PHASE1_DH_GROUPS = frozenset({2, *range(14, 25)})
 PHASE2_DH_GROUPS = frozenset({2, 5, *range(14, 25)})
+# REFERENCE §4: Thredd's defaults for a tunnel the client leaves alone (strong algorithms, both
+# phases). The rules check them against the client's device like chosen values.
+DEFAULT_ENCRYPTION = ("AES256",)
+DEFAULT_INTEGRITY = ("SHA2-256",)
+DEFAULT_DH_GROUPS = (14,)
 
 # --- BGP --------------------------------------------------------------------------------------
 

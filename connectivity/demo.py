@@ -11,17 +11,19 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from connectivity.choices import Environment, Service
 from connectivity.mfa import AUTHENTICATOR_NAME, confirmed_device
 from connectivity.models import (
+    Authenticator,
     Organisation,
+    PortalCertificateAuthority,
     ReservedRange,
     ServiceRange,
     ThreddSettings,
     User,
 )
+from connectivity.services.certificates import portal_ca_create
 
 DEMO_PASSWORD = "thredd-demo-2026"  # noqa: S105 - printed on purpose, demo database only
 
@@ -33,7 +35,7 @@ class DemoSignIn:
     role: str
     email: str
     organisation: str
-    authenticator: TOTPDevice | None = None
+    authenticator: Authenticator | None = None
 
 
 DEMO_ORGANISATIONS = [
@@ -82,6 +84,9 @@ def demo_load() -> list[DemoSignIn]:
     """Create the demo organisations and users if missing; return the sign-ins."""
     for environment, facts in DEMO_THREDD.items():
         _demo_thredd_settings(environment, facts)
+        if not PortalCertificateAuthority.objects.filter(environment=environment).exists():
+            # The demo's issuing CA: it signs mTLS clients' CSRs and is in the trust chain.
+            portal_ca_create(environment=environment)
     engineer = _demo_user(DEMO_ENGINEER, is_staff=True, organisation=None, first_name="Grace")
     engineer.groups.add(_engineers_group())
     sign_ins = [DemoSignIn("Thredd engineer", DEMO_ENGINEER, "Thredd", _authenticator(engineer))]
@@ -103,11 +108,11 @@ def _engineers_group() -> Group:
     return group
 
 
-def _authenticator(user: User) -> TOTPDevice:
+def _authenticator(user: User) -> Authenticator:
     """Return the user's enrolled authenticator, enrolling one (a random secret) the first time."""
     device = confirmed_device(user)
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=True)
+        device = Authenticator.objects.create(user=user, name=AUTHENTICATOR_NAME, confirmed=True)
     return device
 
 

@@ -63,3 +63,19 @@ class EncryptedSecretField(models.TextField):
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
         return None if value in (None, "") else crypto.encrypt_secret(value)
+
+
+@models.GenericIPAddressField.register_lookup
+class AddressWithin(Lookup):
+    """`address__net_within=network`: the address lies in the network (PostgreSQL `<<=`)."""
+
+    lookup_name = "net_within"
+    prepare_rhs = False  # a network, not an address: the field's address preparation is wrong
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} <<= {rhs}::inet", [*lhs_params, *rhs_params]
+
+    def get_db_prep_lookup(self, value, connection):
+        return ("%s", [str(value)])

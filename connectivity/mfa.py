@@ -13,29 +13,28 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from connectivity.models import User
+from connectivity.models import Authenticator, User
 
 AUTHENTICATOR_NAME = "Authenticator app"
 # Pages an unverified staff member may still open: the second-factor pages and sign-out.
 OPEN_BEFORE_VERIFICATION = frozenset({"mfa-enrol", "mfa-verify", "logout"})
 
 
-def confirmed_device(user: User) -> TOTPDevice | None:
+def confirmed_device(user: User) -> Authenticator | None:
     """Return the user's enrolled authenticator, if they have one."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+    return Authenticator.objects.filter(user=user, confirmed=True).order_by("id").first()
 
 
-def enrolment_device(user: User) -> TOTPDevice:
+def enrolment_device(user: User) -> Authenticator:
     """Return the authenticator being enrolled: the same secret until a code confirms it."""
-    device, _ = TOTPDevice.objects.get_or_create(
+    device, _ = Authenticator.objects.get_or_create(
         user=user, confirmed=False, defaults={"name": AUTHENTICATOR_NAME}
     )
     return device
 
 
-def secret_text(device: TOTPDevice) -> str:
+def secret_text(device: Authenticator) -> str:
     """Return the device's secret as the base32 text authenticator apps accept typed in."""
     return b32encode(device.bin_key).decode()
 
@@ -57,3 +56,26 @@ class StaffVerifiedMiddleware:
                 step = "mfa-verify" if confirmed_device(user) else "mfa-enrol"
                 return redirect(f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+
+class IdleTimeoutMiddleware:
+    """Slide a signed-in session's expiry (SESSION_COOKIE_AGE) on each request the user makes.
+
+    A view that refreshes itself (the files' progress, every 2 seconds) sets
+    `request.idle_timeout_exempt`: otherwise a page left open would keep its session alive
+    for ever, and the 15-minute idle timeout would never fire.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not getattr(request, "idle_timeout_exempt", False)
+        ):
+            request.session.modified = True
+        return response

@@ -159,3 +159,32 @@ def aws_telemetry_poll() -> int:
 
     aws.peering_attachments_poll()
     return aws.telemetry_poll()
+
+
+# mTLS client certificates. AWS Private CA being away is retried like EC2; a refusal is failed
+# by the service with AWS's reason. The sweep hands out again whatever is still pending.
+@shared_task(name="connectivity.certificate_issue", **_AWS_RETRIES)
+def certificate_issue_task(certificate_id: int) -> str:
+    """Have Thredd's issuing CA sign one approved CSR; return the certificate's status."""
+    from connectivity.services import certificates
+
+    return certificates.certificate_issue(certificate_id=certificate_id).status
+
+
+@shared_task(name="connectivity.certificate_sweep")
+def certificate_sweep() -> int:
+    """Hand out again every certificate still pending after an issue's time; return how many."""
+    from connectivity.services import certificates
+
+    due = certificates.certificates_due()
+    for certificate_id in due:
+        certificate_issue_task.delay(certificate_id)
+    return len(due)
+
+
+@shared_task(name="connectivity.certificate_expiry_warn")
+def certificate_expiry_warn() -> int:
+    """Mail the clients and Thredd of certificates 30 and 7 days from expiry; return how many."""
+    from connectivity.services import certificates
+
+    return len(certificates.certificate_expiry_emails_create())

@@ -91,6 +91,14 @@ def engineer(db):
 
 
 @pytest.fixture
+def staff_of_no_role(db):
+    """Thredd staff without the review permission: no engineer, sees nobody's requests."""
+    from connectivity.models import User
+
+    return User.objects.create_user("hal@thredd.example", PASSWORD, is_staff=True)
+
+
+@pytest.fixture
 def thredd_engineer(engineer):
     """A Thredd engineer: staff holding the review permission."""
     from django.contrib.auth.models import Permission
@@ -106,9 +114,10 @@ def verified_staff_login(client, user):
     the code page does (django_otp.login); staff pages refuse a session without it.
     """
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    device, _ = TOTPDevice.objects.get_or_create(
+    from connectivity.models import Authenticator
+
+    device, _ = Authenticator.objects.get_or_create(
         user=user, confirmed=True, defaults={"name": "Test authenticator"}
     )
     client.force_login(user)

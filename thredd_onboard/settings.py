@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The idle timeout slides with what the user does, not with a page polling by itself.
+    "connectivity.mfa.IdleTimeoutMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Who did what from where, for the audit log; then staff must prove a second factor.
     "connectivity.services.audit.AuditMiddleware",
@@ -234,7 +236,8 @@ SECURE_CSP = {
 SESSION_COOKIE_HTTPONLY = True
 # A 15-minute idle timeout that slides: every request pushes the expiry on (PCI DSS 8.2.8).
 SESSION_COOKIE_AGE = 15 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Off: IdleTimeoutMiddleware slides the session on every request but a page's own polling.
+SESSION_SAVE_EVERY_REQUEST = False
 if PRODUCTION:
     SECURE_SSL_REDIRECT = ENV.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -256,7 +259,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_USERNAME_CALLABLE = "connectivity.services.audit.sign_in_name"
 AXES_CLIENT_IP_CALLABLE = "connectivity.services.audit.client_ip"
-AXES_RESET_ON_SUCCESS = True
+# Off: a success resets only its own account's failures (services.audit._signed_in).
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind a load balancer, the number of proxies that append to X-Forwarded-For: the
 # client's address is read that many entries from the right, never from what it sent.
@@ -286,6 +290,8 @@ CELERY_BEAT_SCHEDULE = {
     "artifact-sweep": {"task": "connectivity.artifact_sweep", "schedule": 60.0},
     "aws-sweep": {"task": "connectivity.aws_sweep", "schedule": 60.0},
     "aws-telemetry": {"task": "connectivity.aws_telemetry_poll", "schedule": 60.0},
+    "certificate-sweep": {"task": "connectivity.certificate_sweep", "schedule": 60.0},
+    "certificate-expiry": {"task": "connectivity.certificate_expiry_warn", "schedule": 3600.0},
 }
 
 # Thredd's side in AWS. With AWS_PROVISIONING on, approval creates the customer gateways, VPN
@@ -298,3 +304,10 @@ AWS_PROVISIONING = ENV.bool("AWS_PROVISIONING", default=False)
 TUNNEL_DOWN_ALERT_AFTER = timedelta(minutes=ENV.int("TUNNEL_DOWN_ALERT_MINUTES", default=5))
 # Illustrative AWS values an engineer may fill in with one click: `make run`'s demo only.
 AWS_ILLUSTRATIVE_VALUES = ENV.bool("AWS_ILLUSTRATIVE_VALUES", default=False)
+# mTLS client certificates: AWS Private CA signs them when an environment names its CA's ARN;
+# otherwise the portal's own CA does (`manage.py create_mtls_ca`). Thredd's agreed validity.
+MTLS_PRIVATE_CA_ARNS = {
+    "uat": ENV.str("MTLS_PRIVATE_CA_ARN_UAT", default=""),
+    "production": ENV.str("MTLS_PRIVATE_CA_ARN_PRODUCTION", default=""),
+}
+MTLS_CERTIFICATE_DAYS = ENV.int("MTLS_CERTIFICATE_DAYS", default=365)

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from connectivity.forms.accounts import SignInForm
+from connectivity.forms.accounts import PasswordResetForm, SignInForm
 from connectivity.views import audit, mfa
 
 admin.site.site_header = "Thredd Connectivity administration"
@@ -25,7 +25,8 @@ urlpatterns = [
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(
-            extra_context={"heading": "Reset your password", "button": "Send the link"}
+            form_class=PasswordResetForm,
+            extra_context={"heading": "Reset your password", "button": "Send the link"},
         ),
         name="password_reset",
     ),
@@ -49,6 +50,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("audit/", audit.AuditLogView.as_view(), name="audit-log"),
     path("review/", include("connectivity.urls.staff")),
-    path("requests/<str:reference>/files/", include("connectivity.urls.files")),
+    path("requests/<ref:reference>/files/", include("connectivity.urls.files")),
     path("", include("connectivity.urls.client")),
 ]

@@ -9,13 +9,14 @@ rendered file's checksum is stable.
 """
 
 import re
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from ipaddress import IPv4Address, IPv4Network
 from itertools import product
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from cryptography import x509
 
@@ -36,20 +37,22 @@ from connectivity.document import RequestDocument, Tunnel
 from connectivity.findings import Finding, has_errors
 from connectivity.rules import check_inside_cidr, check_psk, validate_document
 
-# Thredd's tunnel defaults (REFERENCE §4): strong algorithms, AWS's lifetimes, DPD, MTU, MSS.
-DEFAULT_ENCRYPTION = ("AES256",)
-DEFAULT_INTEGRITY = ("SHA2-256",)
-DEFAULT_DH_GROUPS = (14,)
+# Thredd's tunnel defaults (REFERENCE §4): AWS's lifetimes, DPD, MTU, MSS; the algorithm
+# defaults are in `constants`, where the rules read them too.
 DPD_DELAY = 10
 DPD_RETRIES = 3
 TUNNEL_MTU = 1436
 TCP_MSS = 1387
 BGP_HOLD_TIME = 30
 BGP_KEEPALIVE = 10
-# Tunnel 1 is preferred: its routes get the lower metric (distance, priority) and its BGP
-# routes the higher local preference.
+# Tunnel 1 is preferred both ways (REFERENCE §7). Its routes get the lower metric (distance,
+# priority); over BGP, each side prefers what it learns on tunnel 1 by local preference, and
+# tells the other side to do the same the way AWS does: tunnel 2's advertisements carry a
+# longer AS path (the advertiser's ASN prepended) and a higher MED.
 ROUTE_METRICS = (100, 200)
 BGP_LOCAL_PREFERENCES = (200, 100)
+BGP_PREPENDS = (0, 2)
+BGP_MEDS = (100, 200)
 MTLS_DEFAULT_PORT = 443
 
 REFERENCE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
@@ -144,6 +147,10 @@ class TunnelContext:
     are what the templates call the tunnel's objects and number its interfaces, sequence
     numbers and priorities by, so the files of a site's two VPNs pasted into one device
     never reuse each other's.
+
+    `policy_priority` orders a policy-based device's policies (lower wins): the more specific
+    selector first, so a site's other VPN never takes traffic whose range is its own, and
+    within a VPN tunnel 1 before tunnel 2.
     """
 
     number: int
@@ -160,6 +167,9 @@ class TunnelContext:
     phase2: Phase
     route_metric: int
     bgp_local_preference: int
+    bgp_prepend: int
+    bgp_med: int
+    policy_priority: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +185,11 @@ class VpnContext:
     """One VPN: its two tunnels and everything they share.
 
     `name` ("thredd-vpn2") names the objects the two tunnels share on the client's device.
+    `client_local_ip` is the address the device itself has: its private one behind 1:1 NAT
+    (`behind_nat`), else its public one. `local_selector` and `remote_selector` are the one
+    selector pair a policy-based device negotiates per tunnel, since AWS takes one SA pair
+    per tunnel: the client's subnets and Thredd's ranges of this VPN, each summarised into the
+    smallest network holding them all.
     """
 
     number: int
@@ -182,6 +197,10 @@ class VpnContext:
     services: tuple[str, ...]
     service_labels: tuple[str, ...]
     client_outside_ip: str
+    client_local_ip: str
+    behind_nat: bool
+    local_selector: Network
+    remote_selector: Network
     device_vendor: str
     device_platform: str
     device_software: str
@@ -222,14 +241,74 @@ class TgwContext:
     routes: tuple[Network, ...]
 
 
+def client_certificate_file(request_reference: str) -> str:
+    """Return the name of the issued client certificate's download, as the test script uses it."""
+    return f"{_slug(request_reference)}-client-certificate.pem"
+
+
+def _config_word(text: str, safe: str) -> str:
+    """Return `text` as one double-quoted word that nginx and Apache read as it is.
+
+    Whatever is outside `safe` (letters and digits always) is percent-encoded: a URL path
+    or host means the same encoded, and no quote, backslash, `$`, brace, semicolon, space
+    or newline is left to end the word or the directive.
+    """
+    return f'"{quote(text, safe=safe)}"'
+
+
+def _comment_text(text: str) -> str:
+    """Return `text` with anything outside printable ASCII percent-encoded, for one comment line."""
+    return quote(text, safe="".join(chr(code) for code in range(0x21, 0x7F)))
+
+
 @dataclass(frozen=True, slots=True)
 class MtlsContext:
+    """The EHI endpoint of an mTLS request and Thredd's trust chain.
+
+    The endpoint values are checked by `rules.check_endpoint_url` before they get here; the
+    `*_shell`, `*_conf` and `*_comment` forms still quote them for each file's own syntax,
+    so a value that slipped past the rules could not run a command or add a directive.
+    """
+
     trust_chain_pem: str
     endpoint_url: str
     endpoint_host: str
     endpoint_port: int
     endpoint_path: str
     service_labels: tuple[str, ...]
+    certificate_file: str
+
+    @property
+    def url_shell(self) -> str:
+        return shlex.quote(self.endpoint_url)
+
+    @property
+    def connect_shell(self) -> str:
+        return shlex.quote(f"{self.endpoint_host}:{self.endpoint_port}")
+
+    @property
+    def host_shell(self) -> str:
+        return shlex.quote(self.endpoint_host)
+
+    @property
+    def certificate_file_shell(self) -> str:
+        return shlex.quote(self.certificate_file)
+
+    @property
+    def host_conf(self) -> str:
+        return _config_word(self.endpoint_host, safe=".-")
+
+    @property
+    def path_encoded(self) -> str:
+        return quote(self.endpoint_path, safe="/._~-")
+
+    @property
+    def path_conf(self) -> str:
+        return _config_word(self.endpoint_path, safe="/._~-")
+
+    @property
+    def url_comment(self) -> str:
+        return _comment_text(self.endpoint_url)
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,7 +384,9 @@ def build_context(
 
     if doc.connection_type == ConnectionType.MTLS:
         header = _header(site_name="", file_stem=_slug(request_reference))
-        return ConfigContext(header=header, site_subnets=(), mtls=_mtls(doc, thredd))
+        return ConfigContext(
+            header=header, site_subnets=(), mtls=_mtls(doc, thredd, request_reference)
+        )
 
     site = _pick(doc.sites, site_index, "site")
     subnets = tuple(Network.of(subnet.cidr) for subnet in site.subnets)
@@ -371,6 +452,8 @@ def build_context(
         else None
     )
     ike_version = vpn.ike_version or IkeVersion.IKEV2
+    routes = _routes(thredd, vpn.services)
+    remote_selector = summarise(routes)
     tunnels = tuple(
         _tunnel(
             number,
@@ -379,6 +462,7 @@ def build_context(
             values=values,
             thredd_ip=thredd_ips[number - 1],
             client_ip=vpn.peer_ip,
+            remote_selector=remote_selector,
         )
         for number, values in enumerate(tunnel_values, start=1)
     )
@@ -388,6 +472,10 @@ def build_context(
         services=vpn.services,
         service_labels=service_labels(vpn.services),
         client_outside_ip=vpn.peer_ip,
+        client_local_ip=vpn.private_ip or vpn.peer_ip,
+        behind_nat=bool(vpn.private_ip),
+        local_selector=summarise(subnets),
+        remote_selector=remote_selector,
         device_vendor=platform.vendor_label,
         device_platform=platform.label,
         device_software=vpn.device.software or "any",
@@ -396,7 +484,7 @@ def build_context(
         ikev1=ike_version == IkeVersion.IKEV1,
         routing=site.routing,
         bgp=bgp,
-        routes=_routes(thredd, vpn.services),
+        routes=routes,
         dpd_delay=DPD_DELAY,
         dpd_retries=DPD_RETRIES,
         dpd_timeout=DPD_DELAY * DPD_RETRIES,
@@ -448,6 +536,15 @@ def _thredd_outside_ips(
     return tuple(addresses)
 
 
+def summarise(networks: Sequence[Network]) -> Network:
+    """Return the smallest network that holds every one of `networks` (one: itself)."""
+    parsed = [IPv4Network(network.cidr) for network in networks]
+    summary = parsed[0]
+    while not all(network.subnet_of(summary) for network in parsed):
+        summary = summary.supernet()
+    return Network.of(summary)
+
+
 def _routes(thredd: ThreddSide, services: Sequence[str]) -> tuple[Network, ...]:
     """Return Thredd's ranges of `services`: the static routes (and BGP expectations) of a VPN."""
     missing = [
@@ -467,9 +564,9 @@ def _routes(thredd: ThreddSide, services: Sequence[str]) -> tuple[Network, ...]:
 def tunnel_phase(tunnel: Tunnel, phase: int) -> Phase:
     """Return phase 1 (IKE) or 2 (IPsec) of a tunnel: the client's choices, else Thredd's
     defaults. The files and AWS's tunnel options are both made from this."""
-    encryption = getattr(tunnel, f"phase{phase}_encryption") or DEFAULT_ENCRYPTION
-    integrity = getattr(tunnel, f"phase{phase}_integrity") or DEFAULT_INTEGRITY
-    dh_groups = getattr(tunnel, f"phase{phase}_dh_groups") or DEFAULT_DH_GROUPS
+    encryption = getattr(tunnel, f"phase{phase}_encryption") or limits.DEFAULT_ENCRYPTION
+    integrity = getattr(tunnel, f"phase{phase}_integrity") or limits.DEFAULT_INTEGRITY
+    dh_groups = getattr(tunnel, f"phase{phase}_dh_groups") or limits.DEFAULT_DH_GROUPS
     lifetime = getattr(tunnel, f"phase{phase}_lifetime") or (
         limits.PHASE1_LIFETIME_DEFAULT if phase == 1 else limits.PHASE2_LIFETIME_DEFAULT
     )
@@ -493,6 +590,7 @@ def _tunnel(
     values: TunnelValues,
     thredd_ip: str,
     client_ip: str,
+    remote_selector: Network,
 ) -> TunnelContext:
     inside = IPv4Network(values.inside_cidr)
     # AWS's convention: Thredd (the AWS side) takes the first host of the /30, the client the
@@ -513,10 +611,13 @@ def _tunnel(
         phase2=tunnel_phase(overrides, 2),
         route_metric=ROUTE_METRICS[number - 1],
         bgp_local_preference=BGP_LOCAL_PREFERENCES[number - 1],
+        bgp_prepend=BGP_PREPENDS[number - 1],
+        bgp_med=BGP_MEDS[number - 1],
+        policy_priority=10 * (32 - remote_selector.prefixlen) + number,
     )
 
 
-def _mtls(doc: RequestDocument, thredd: ThreddSide) -> MtlsContext:
+def _mtls(doc: RequestDocument, thredd: ThreddSide, request_reference: str) -> MtlsContext:
     try:
         x509.load_pem_x509_certificates(thredd.mtls_trust_chain_pem.encode("ascii"))
     except (ValueError, UnicodeEncodeError):
@@ -535,6 +636,7 @@ def _mtls(doc: RequestDocument, thredd: ThreddSide) -> MtlsContext:
         endpoint_port=parts.port or MTLS_DEFAULT_PORT,
         endpoint_path=parts.path,
         service_labels=service_labels(doc.services),
+        certificate_file=client_certificate_file(request_reference),
     )
 
 

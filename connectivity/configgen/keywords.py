@@ -8,12 +8,20 @@ render with `KeywordMissing` rather than printing something the device would ref
 
 from collections.abc import Mapping
 
-AES128, AES256 = "AES128", "AES256"
-AES128_GCM, AES256_GCM = "AES128-GCM-16", "AES256-GCM-16"
-SHA1, SHA256, SHA384, SHA512 = "SHA1", "SHA2-256", "SHA2-384", "SHA2-512"
+from connectivity.catalogue import (
+    AES128,
+    AES128_GCM,
+    AES256,
+    AES256_GCM,
+    GCM,
+    SHA1,
+    SHA256,
+    SHA384,
+    SHA512,
+)
 
 # AEAD ciphers authenticate on their own: ESP then carries no separate integrity algorithm.
-AEAD_ENCRYPTION = frozenset({AES128_GCM, AES256_GCM})
+AEAD_ENCRYPTION = GCM
 
 # RFC 3526 / RFC 5114 / RFC 5903 names of the MODP and ECP groups AWS accepts.
 _RFC_GROUP_NAMES = {
@@ -46,7 +54,8 @@ def _hashes(sha1: str, pattern: str) -> dict[str, str]:
 KeywordTable = Mapping[str, Mapping[str | int, str]]
 
 # Cisco ASA 9.8+: `crypto ikev2 policy`, `crypto ipsec ikev2 ipsec-proposal`,
-# `crypto ikev1 policy`, `crypto ipsec ikev1 transform-set`. ASA has no MODP 17/18/22-24.
+# `crypto ikev1 policy`, `crypto ipsec ikev1 transform-set`. ASA has no MODP 17/18/22-24, and
+# IKEv1 has no SHA-2 at all: its policy says "hash sha", its transform set "esp-sha-hmac".
 _ASA_ENCRYPTION = {
     AES128: "aes",
     AES256: "aes-256",
@@ -58,8 +67,9 @@ CISCO_ASA: KeywordTable = {
     "ike_integrity": _hashes("sha", "sha{}"),
     "esp_encryption": _ASA_ENCRYPTION,
     "esp_integrity": _hashes("sha-1", "sha-{}"),
+    "ikev1_hash": {SHA1: "sha"},
     "ikev1_esp_encryption": {AES128: "esp-aes", AES256: "esp-aes-256"},
-    "ikev1_esp_integrity": _hashes("esp-sha-hmac", "esp-sha{}-hmac"),
+    "ikev1_esp_integrity": {SHA1: "esp-sha-hmac"},
     "dh_group": _groups("{}", (2, 5, 14, 15, 16, 19, 20, 21, 24)),
     "pfs_group": _groups("group{}", (2, 5, 14, 15, 16, 19, 20, 21, 24)),
 }

@@ -22,6 +22,7 @@ from connectivity.configgen.context import ConfigContext, ThreddSide, build_cont
 from connectivity.configgen.keywords import KeywordMissing, keyword
 from connectivity.configgen.targets import (
     TEMPLATE_VERSION,
+    XML,
     Kind,
     Target,
     get_target,
@@ -71,6 +72,20 @@ def _check_fits(target: Target, context: ConfigContext) -> None:
     )
     if reason:
         raise RenderError(reason)
+    if target.platform is None or context.vpn is None:
+        return
+    # The device's capability table, the one the rules read: a file never offers what the
+    # device cannot negotiate, even for a context the rules did not judge.
+    row = target.platform.ike[context.vpn.ike_version]
+    for tunnel in context.vpn.tunnels:
+        for number, phase in ((1, tunnel.phase1), (2, tunnel.phase2)):
+            for name in ("encryption", "integrity", "dh_groups"):
+                refused = [v for v in getattr(phase, name) if v not in row.allowed(number, name)]
+                if refused:
+                    raise RenderError(
+                        f"{target.label} cannot negotiate {', '.join(map(str, refused))} in "
+                        f"phase {number} with IKEv{context.vpn.ike_version}."
+                    )
 
 
 def render_target(target_key: str, context: ConfigContext) -> tuple[RenderedFile, ...]:
@@ -98,10 +113,13 @@ def _render_file(target: Target, file, context: ConfigContext) -> RenderedFile:
     try:
         body = _environment.get_template(file.template).render(values)
         header = _environment.get_template("_header.j2").render(
-            values,
+            values | ({"comment": " "} if file.comment == XML else {}),
             template_version=TEMPLATE_VERSION,
             markers=sorted(set(MARKER_PATTERN.findall(body))),
         )
+        if file.comment == XML:
+            # One XML comment holds the header; "--" may not appear inside it.
+            header = f"<!--\n{header.replace('--', '- -').rstrip()}\n-->\n\n"
     except KeywordMissing as exc:
         raise RenderError(str(exc)) from None
     except TemplateError as exc:

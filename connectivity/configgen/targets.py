@@ -12,9 +12,11 @@ from connectivity.catalogue import CATALOGUE, Platform, find_platform
 
 # Raise when a template changes what it renders: the version is printed in every header, so a
 # client's file says which template made it.
-TEMPLATE_VERSION = "3"
+TEMPLATE_VERSION = "4"
 # The target of a device whose platform the catalogue no longer has.
 GENERIC_TARGET = "text"
+# The comment mark of an XML file: render.py writes its header as one XML comment.
+XML = "<!--"
 
 
 class Kind:
@@ -45,6 +47,7 @@ class Target:
     files: tuple[TargetFile, ...]
     keywords: str = "generic"
     platform: Platform | None = None
+    bgp_only: bool = False
 
     @property
     def supports_ikev1(self) -> bool:
@@ -52,7 +55,8 @@ class Target:
 
     @property
     def supports_bgp(self) -> bool:
-        return self.platform.supports_bgp if self.platform else False
+        """A device's platform says; Thredd's side mirrors any VPN."""
+        return self.platform.bgp if self.platform else self.kind == Kind.THREDD_SIDE
 
     def misfit(self, *, kind: str, ikev1: bool = False, bgp: bool = False) -> str:
         """Say why this target cannot configure a `kind` connection; "" when it can.
@@ -69,6 +73,8 @@ class Target:
             return f"{self.label} is offered with IKEv2 only."
         if bgp and not self.supports_bgp:
             return f"{self.label} cannot run BGP over the tunnel."
+        if self.bgp_only and not bgp:
+            return f"{self.label} is for a VPN with BGP routing."
         return ""
 
     def fits(self, *, kind: str, ikev1: bool = False, bgp: bool = False) -> bool:
@@ -85,6 +91,7 @@ def _device(key: str, keywords: str, *files: TargetFile) -> Target:
         files=files,
         keywords=keywords,
         platform=platform,
+        bgp_only=not platform.static,
     )
 
 
@@ -100,10 +107,23 @@ TARGETS: tuple[Target, ...] = (
     _device("gaia", "checkpoint_gaia", TargetFile("checkpoint_gaia.j2", "{stem}-check-point.txt")),
     _device("swanctl", "strongswan", TargetFile("strongswan_swanctl.j2", "{stem}-swanctl.conf")),
     _device(
+        "swanctl_frr",
+        "strongswan",
+        TargetFile("strongswan_swanctl_frr.j2", "{stem}-swanctl.conf"),
+        TargetFile("xfrm_interfaces.j2", "{stem}-xfrm-interfaces.sh"),
+        TargetFile("frr_client.j2", "{stem}-frr.conf", "!"),
+    ),
+    _device(
         "ipsec_conf",
         "strongswan",
         TargetFile("strongswan_ipsec_conf.j2", "{stem}-ipsec.conf"),
         TargetFile("strongswan_ipsec_secrets.j2", "{stem}-ipsec.secrets"),
+    ),
+    _device(
+        "libreswan4",
+        "libreswan",
+        TargetFile("libreswan.j2", "{stem}-libreswan.conf"),
+        TargetFile("libreswan_secrets.j2", "{stem}-libreswan.secrets"),
     ),
     _device(
         "libreswan",
@@ -111,7 +131,7 @@ TARGETS: tuple[Target, ...] = (
         TargetFile("libreswan.j2", "{stem}-libreswan.conf"),
         TargetFile("libreswan_secrets.j2", "{stem}-libreswan.secrets"),
     ),
-    _device("pfsense", "pfsense", TargetFile("pfsense.j2", "{stem}-pfsense.txt")),
+    _device("pfsense", "pfsense", TargetFile("pfsense.j2", "{stem}-pfsense-ipsec.xml", XML)),
     _device("routeros", "mikrotik_routeros", TargetFile("mikrotik_routeros.j2", "{stem}.rsc")),
     _device("text", "generic", TargetFile("generic.j2", "{stem}-parameters.txt")),
     Target(
@@ -143,6 +163,13 @@ TARGETS: tuple[Target, ...] = (
         kind=Kind.THREDD_SIDE,
         files=(TargetFile("thredd_swanctl.j2", "{stem}-thredd-side-swanctl.conf"),),
         keywords="strongswan",
+    ),
+    Target(
+        key="thredd_frr",
+        label="Thredd side: FRR peering with the client's VPN over BGP, as AWS does",
+        kind=Kind.THREDD_SIDE,
+        files=(TargetFile("thredd_frr.j2", "{stem}-thredd-side-frr.conf", "!"),),
+        bgp_only=True,
     ),
 )
 

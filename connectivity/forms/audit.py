@@ -1,8 +1,14 @@
 """The audit log's filters."""
 
+from datetime import date
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from connectivity.models import AuditAction, Organisation
+
+EARLIEST = date(2000, 1, 1)
+LATEST = date(9999, 12, 30)
 
 
 class AuditFilterForm(forms.Form):
@@ -16,11 +22,18 @@ class AuditFilterForm(forms.Form):
     )
     actor = forms.CharField(label="Who (email contains)", required=False, max_length=254)
     reference = forms.CharField(label="Object (reference contains)", required=False, max_length=200)
+    # Bounded: the portal's log starts in 2000, and the day after 9999-12-31 cannot be counted.
     since = forms.DateField(
-        label="From (UTC)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="From (UTC)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[MinValueValidator(EARLIEST), MaxValueValidator(LATEST)],
     )
     until = forms.DateField(
-        label="To (UTC, inclusive)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="To (UTC, inclusive)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[MinValueValidator(EARLIEST), MaxValueValidator(LATEST)],
     )
 
     def __init__(self, *args, **kwargs) -> None:

@@ -16,7 +16,7 @@ from connectivity.choices import (
     SubnetPurpose,
     services_label,
 )
-from connectivity.constants import AWS_REGIONS
+from connectivity.constants import AWS_REGIONS, MAX_SUBNETS_PER_SITE
 from connectivity.findings import Severity
 from connectivity.models import ConnectivityRequest, Site
 from connectivity.selectors.availability import availability_findings
@@ -254,7 +254,10 @@ def availability_answer(*, draft: ConnectivityRequest, cidr: str | None) -> tupl
         return False, errors[0].message
     network = parse_ipv4_network(cidr)
     taken = availability_findings(
-        [("cidr", network)], environment=draft.environment, organisation_id=draft.organisation_id
+        [("cidr", network)],
+        environment=draft.environment,
+        organisation_id=draft.organisation_id,
+        request=draft,
     )
     if taken:
         return False, f"Not available: {network} cannot be used. Choose another range."
@@ -364,7 +367,7 @@ class SitePage(QuestionPage):
             )
         elif removed_subnet is not None and 0 <= removed_subnet < len(rows["subnets"]):
             rows["subnets"].pop(removed_subnet)
-        elif "add_subnet" in data:
+        elif "add_subnet" in data and len(rows["subnets"]) < MAX_SUBNETS_PER_SITE:
             rows["subnets"].append({})
         elif removed_carrier is not None and not self.production and len(rows["carriers"]) > 1:
             rows["carriers"].pop(removed_carrier)

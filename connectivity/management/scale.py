@@ -48,6 +48,7 @@ from connectivity.choices import (
 from connectivity.configgen.targets import Kind, target_for_device, targets_of_kind
 from connectivity.configgen.values import InsideCidrPool, generate_psk
 from connectivity.demo import THREDD_ENGINEERS_GROUP, demo_load
+from connectivity.document import Tunnel as DocumentTunnel
 from connectivity.models import (
     Allocation,
     Artifact,
@@ -71,6 +72,7 @@ from connectivity.models import (
     User,
     Vpn,
 )
+from connectivity.rules import check_algorithms
 from connectivity.services.workflow import TRANSITIONS, Role
 
 S = RequestStatus
@@ -273,6 +275,14 @@ class _Seeder:
         }
         self.carvers = {environment: _Carver(self.rng, environment) for environment in Environment}
         self.devices = [p for p in CATALOGUE if target_for_device(p.vendor, p.key) is not None]
+        self.ikev1_devices = {
+            p.key
+            for p in self.devices
+            if p.supports_ikev1
+            and not check_algorithms(
+                DocumentTunnel(), "tunnel", platform=p, ike_version=IkeVersion.IKEV1
+            )
+        }
         self.references = 0
         self.org_users: dict[int, list[int]] = {}
         self.engineers: list[int] = []
@@ -588,9 +598,10 @@ class _Seeder:
         device = rng.choice(
             [d for d in self.devices if d.supports_bgp]
             if site.routing == Routing.BGP
-            else self.devices
+            else [d for d in self.devices if d.static]
         )
-        ikev1 = device.supports_ikev1 and rng.random() < 0.1
+        # IKEv1 now and then, on devices that take Thredd's default algorithms with it.
+        ikev1 = device.key in self.ikev1_devices and rng.random() < 0.1
         vpn = self._new(
             Vpn,
             site=site,

@@ -1,7 +1,9 @@
 from .allocations import *  # noqa: F403
 from .artifacts import *  # noqa: F403
 from .audit import *  # noqa: F403
+from .authenticators import *  # noqa: F403
 from .aws import *  # noqa: F403
+from .certificates import *  # noqa: F403
 from .events import *  # noqa: F403
 from .organisations import *  # noqa: F403
 from .requests import *  # noqa: F403

@@ -75,7 +75,12 @@ class OutboundEmail(models.Model):
     """
 
     request = models.ForeignKey(
-        ConnectivityRequest, on_delete=models.CASCADE, related_name="emails"
+        ConnectivityRequest,
+        on_delete=models.CASCADE,
+        related_name="emails",
+        null=True,
+        blank=True,
+        help_text="Empty for mail about an account (an invitation, a password reset).",
     )
     event = models.ForeignKey(
         RequestEvent, on_delete=models.CASCADE, related_name="emails", null=True, blank=True

@@ -27,11 +27,14 @@ class ConnectivityRequestQuerySet(models.QuerySet):
     """Reads of requests, scoped to what a user may see."""
 
     def visible_to(self, user) -> "ConnectivityRequestQuerySet":
-        """Return the requests `user` may see: staff all, a client user its organisation's."""
+        """Return the requests `user` may see: engineers all, a client user its organisation's.
+
+        Staff without the engineer's role see none.
+        """
         if not user.is_authenticated:
             return self.none()
         if user.is_staff:
-            return self
+            return self if user.is_engineer else self.none()
         if user.organisation_id is None:
             return self.none()
         return self.filter(organisation_id=user.organisation_id)

@@ -1,13 +1,12 @@
 """Rules about a mutual TLS request: the certificate signing request and the EHI endpoint."""
 
+import re
 from collections.abc import Collection
-from urllib.parse import urlsplit
+from ipaddress import AddressValueError, IPv4Address, IPv4Network
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 
 from connectivity import constants as limits
 from connectivity.document import (
@@ -83,34 +82,59 @@ def _signature_hash_name(csr: x509.CertificateSigningRequest) -> str | None:
     return None if algorithm is None else algorithm.name
 
 
+# https://host[:port]/path, and nothing a shell, nginx or Apache would read as syntax: the
+# host a DNS name (letters, digits, hyphens between dots) or a dotted IPv4 address, the
+# port digits, the path slashes and unreserved characters only (RFC 3986 §2.3).
+ENDPOINT_URL_PATTERN = re.compile(
+    r"https://(?P<host>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)"
+    r"(?::(?P<port>[0-9]{1,5}))?(?P<path>/[A-Za-z0-9._~/-]*)",
+    re.ASCII,
+)
+MAX_PORT = 65535  # TCP port numbers are 16 bits
+# Addresses that lead inside a network rather than to the client's public endpoint.
+# [interpretation] The documentation ranges (RFC 5737) stay allowed: examples use them.
+DOCUMENTATION_NETWORKS = tuple(
+    IPv4Network(block) for block in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")
+)
+
+
+def _not_public(address: IPv4Address) -> bool:
+    """Say whether `address` leads inside a network: private, loopback, link-local, shared…"""
+    if any(address in network for network in DOCUMENTATION_NETWORKS):
+        return False
+    return not address.is_global or address.is_multicast or address.is_reserved
+
+
 def check_endpoint_url(url: str | None, field: str) -> list[Finding]:
-    """Check the EHI endpoint is an https://host[:port]/path URL and nothing more."""
+    """Check the EHI endpoint is an https://host[:port]/path URL and nothing more.
+
+    Its host is a DNS name or a public IPv4 address; no user name, query or fragment, and
+    none of the characters a shell or a server's configuration would read (quotes, `$`,
+    braces, semicolons, spaces, newlines): the generated files embed it.
+    """
     invalid = [
         error(
             "endpoint_url_invalid",
             field,
             "Enter the address where Thredd will call your EHI host as "
-            f"https://host[:port]/path, such as {limits.EXAMPLE_ENDPOINT_URL}, without a user "
-            "name, query or fragment.",
+            f"https://host[:port]/path, such as {limits.EXAMPLE_ENDPOINT_URL}: a host name or "
+            "public IPv4 address, an optional port from 1 to 65535, and a path of letters, "
+            "digits and / . _ ~ - only (no user name, query, fragment, spaces or quotes).",
         )
     ]
-    if not url:
+    match = ENDPOINT_URL_PATTERN.fullmatch(url or "")
+    if match is None:
         return invalid
-    try:
-        URLValidator(schemes=[limits.ENDPOINT_URL_SCHEME])(url)
-        parts = urlsplit(url)
-        _port = parts.port  # raises ValueError when out of range
-    except (ValidationError, ValueError):
-        return invalid
-    if (
-        parts.scheme != limits.ENDPOINT_URL_SCHEME
-        or not parts.hostname
-        or "@" in parts.netloc
-        or not parts.path.startswith("/")
-        or parts.query
-        or parts.fragment
-        or url.endswith(("?", "#"))
-    ):
+    host, port = match["host"], match["port"]
+    if all(label.isdigit() for label in host.split(".")):
+        try:
+            address = IPv4Address(host)
+        except AddressValueError:
+            return invalid
+        if _not_public(address):
+            return invalid
+    if port is not None and not 1 <= int(port) <= MAX_PORT:
         return invalid
     return []
 

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
+from connectivity import constants as limits
 from connectivity.choices import (
     ConnectionType,
     ContactRole,
@@ -57,6 +58,15 @@ def check_services(values: Sequence[str], field: str, *, noun: str = "request") 
 def check_contacts(contacts: Sequence[Contact], field: str = "contacts") -> list[Finding]:
     """Check each contact's email and role, and that a technical contact can be emailed."""
     findings: list[Finding] = []
+    if len(contacts) > limits.MAX_CONTACTS_PER_REQUEST:
+        return [
+            error(
+                VALUE_INVALID,
+                field,
+                f"List at most {limits.MAX_CONTACTS_PER_REQUEST} contacts: the people Thredd "
+                "should call about this connection.",
+            )
+        ]
     reachable_technical = False
     for index, contact in enumerate(contacts):
         path = indexed(field, index)

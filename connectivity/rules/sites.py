@@ -94,7 +94,33 @@ def check_subnet(cidr: str | None, field: str) -> list[Finding]:
                 f"subnet it sits in, such as {example}.",
             )
         ]
-    if prefix != limits.RECOMMENDED_PREFIX:
+    for special, what in limits.NEVER_CLIENT_NETWORKS:
+        if network.overlaps(special):
+            return [
+                error(
+                    "subnet_reserved",
+                    field,
+                    f"{network} overlaps {special}, which is {what}: it can never be a client's "
+                    "network. Enter the private range your systems use, such as 10.20.30.0/24.",
+                )
+            ]
+    if not any(network.subnet_of(private) for private in limits.PRIVATE_NETWORKS):
+        # Not refused: a client may own public space. Said, so nobody types a typo through.
+        return [
+            warning(
+                "subnet_not_private",
+                field,
+                f"{network} is not private address space (10/8, 172.16/12, 192.168/16): check "
+                "your organisation owns it and routes it to this site.",
+            ),
+            *_size_warnings(network, field, example),
+        ]
+    return _size_warnings(network, field, example)
+
+
+def _size_warnings(network: IPv4Network, field: str, example: IPv4Network) -> list[Finding]:
+    """Say Thredd recommends /24 when the size is allowed but another."""
+    if network.prefixlen != limits.RECOMMENDED_PREFIX:
         return [
             warning(
                 "subnet_not_recommended",
@@ -116,29 +142,59 @@ def check_subnet_purpose(value: str | None, field: str) -> list[Finding]:
 def check_subnet_overlap(subnets: Sequence[tuple[str, str | None]]) -> list[Finding]:
     """Refuse subnets of one request that overlap, given (field, cidr) pairs across all sites.
 
-    Values that do not parse are left to `check_subnet`; each overlap is reported once, on the
-    later subnet, naming the earlier one.
+    Values that do not parse are left to `check_subnet`; each subnet that overlaps an earlier
+    one (in document order) is reported once, naming the earliest. CIDR networks are nested
+    or apart, so they form a forest: one pass in address order, with a stack of the networks
+    holding the current one, finds every overlap in O(n log n) however many subnets.
     """
-    findings = []
-    seen: list[tuple[str, IPv4Network]] = []
-    for field, cidr in subnets:
+    parsed = []
+    for index, (field, cidr) in enumerate(subnets):
         try:
-            network = parse_ipv4_network(cidr)
+            parsed.append(_Node(index, field, parse_ipv4_network(cidr)))
         except ValidationError:
             continue
-        for earlier_field, earlier in seen:
-            if network.overlaps(earlier):
-                findings.append(
-                    error(
-                        "subnet_overlap",
-                        field,
-                        f"{network} overlaps {earlier} ({earlier_field}): each subnet of a "
-                        "request must be separate. Remove one or choose another range.",
-                    )
-                )
-                break
-        seen.append((field, network))
-    return findings
+    parsed.sort(key=lambda node: (int(node.network.network_address), node.network.prefixlen))
+    findings: dict[int, Finding] = {}
+    stack: list[_Node] = []
+    for node in parsed:
+        while stack and not node.network.subnet_of(stack[-1].network):
+            _close(stack.pop(), stack, findings)
+        if stack:
+            node.earliest_around = _earliest(stack[-1].earliest_around, stack[-1])
+        stack.append(node)
+    while stack:
+        _close(stack.pop(), stack, findings)
+    return [findings[index] for index in sorted(findings)]
+
+
+class _Node:
+    """A subnet in the overlap pass: where it is, and the earliest subnets around it."""
+
+    __slots__ = ("earliest_around", "earliest_inside", "field", "index", "network")
+
+    def __init__(self, index: int, field: str, network: IPv4Network) -> None:
+        self.index, self.field, self.network = index, field, network
+        self.earliest_around: _Node | None = None  # among the networks holding this one
+        self.earliest_inside: _Node | None = None  # among the networks this one holds
+
+
+def _earliest(*nodes: "_Node | None") -> "_Node | None":
+    present = [node for node in nodes if node is not None]
+    return min(present, key=lambda node: node.index) if present else None
+
+
+def _close(node: _Node, stack: list[_Node], findings: dict[int, Finding]) -> None:
+    """Report `node` if an earlier subnet holds it or lies in it; pass its subtree up."""
+    earlier = _earliest(node.earliest_around, node.earliest_inside)
+    if earlier is not None and earlier.index < node.index:
+        findings[node.index] = error(
+            "subnet_overlap",
+            node.field,
+            f"{node.network} overlaps {earlier.network} ({earlier.field}): each subnet of a "
+            "request must be separate. Remove one or choose another range.",
+        )
+    if stack:
+        stack[-1].earliest_inside = _earliest(stack[-1].earliest_inside, node, node.earliest_inside)
 
 
 def check_routing(site: Site, field: str, *, connection_type: str | None) -> list[Finding]:

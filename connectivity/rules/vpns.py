@@ -1,6 +1,7 @@
 """Rules about a VPN and its tunnels: peer address, device, IKE, PSK, inside CIDR, algorithms."""
 
 from collections.abc import Sequence
+from dataclasses import replace
 from ipaddress import AddressValueError, IPv4Address, IPv4Network
 
 from django.core.exceptions import ValidationError
@@ -140,13 +141,13 @@ def check_ike_version(value: int | None, field: str, *, platform: Platform | Non
         return []
     if value not in IkeVersion.values:
         return [error("ike_version_invalid", field, "Choose IKE version 2, or 1 if you must.")]
-    if value == IkeVersion.IKEV1 and platform is not None and not platform.supports_ikev1:
+    if platform is not None and value not in platform.ike:
         return [
             error(
                 "ike_version_invalid",
                 field,
-                f"{platform.vendor_label} {platform.label} is offered with IKEv2 only: "
-                "choose IKE version 2.",
+                f"{platform.name} is offered with IKEv{listing(sorted(platform.ike))} only: "
+                f"choose IKE version {max(platform.ike)}.",
             )
         ]
     return []
@@ -264,15 +265,38 @@ def check_lifetimes(phase1: int | None, phase2: int | None, field: str) -> list[
     return findings
 
 
-def check_algorithms(tunnel: Tunnel, field: str) -> list[Finding]:
-    """Check a tunnel's algorithm overrides are among those AWS accepts."""
+def check_algorithms(
+    tunnel: Tunnel,
+    field: str,
+    *,
+    platform: Platform | None = None,
+    ike_version: int | None = None,
+) -> list[Finding]:
+    """Check a tunnel's algorithms: AWS accepts each chosen one, and the client's device can
+    negotiate it, and Thredd's default for each one left out, with the IKE version chosen.
+
+    Without a platform (or IKE version) only AWS's lists are checked. A device finding names
+    the device and what it does support, so the client can pick again.
+    """
+    version = ike_version or IkeVersion.IKEV2
+    row = platform.ike.get(version) if platform is not None else None
     findings = []
     for phase in (1, 2):
         dh_groups = limits.PHASE1_DH_GROUPS if phase == 1 else limits.PHASE2_DH_GROUPS
-        for name, allowed, code in (
-            ("encryption", limits.ENCRYPTION_ALGORITHMS, "algorithm_invalid"),
-            ("integrity", limits.INTEGRITY_ALGORITHMS, "algorithm_invalid"),
-            ("dh_groups", sorted(dh_groups), "dh_group_invalid"),
+        for name, allowed, code, default in (
+            (
+                "encryption",
+                limits.ENCRYPTION_ALGORITHMS,
+                "algorithm_invalid",
+                limits.DEFAULT_ENCRYPTION,
+            ),
+            (
+                "integrity",
+                limits.INTEGRITY_ALGORITHMS,
+                "algorithm_invalid",
+                limits.DEFAULT_INTEGRITY,
+            ),
+            ("dh_groups", sorted(dh_groups), "dh_group_invalid", limits.DEFAULT_DH_GROUPS),
         ):
             key = f"phase{phase}_{name}"
             values = getattr(tunnel, key)
@@ -289,21 +313,43 @@ def check_algorithms(tunnel: Tunnel, field: str) -> list[Finding]:
                             f"AWS does not accept {value!r} in phase {phase}: {advice}.",
                         )
                     )
+            if row is None:
+                continue
+            supported = row.allowed(phase, name)
+            offered = listing(value for value in allowed if value in supported)
+            for index, value in enumerate(values or default):
+                if value in allowed and value not in supported:
+                    chosen = f"{value!r}" if values else f"Thredd's default {value!r}"
+                    findings.append(
+                        error(
+                            code,
+                            indexed(path, index) if values else path,
+                            f"{platform.name} cannot negotiate {chosen} in phase {phase} with "
+                            f"IKEv{version}: choose from {offered}.",
+                        )
+                    )
     return findings
 
 
-def check_tunnel(tunnel: Tunnel, field: str) -> list[Finding]:
-    """Check every value a client set on one tunnel."""
+def check_tunnel(
+    tunnel: Tunnel,
+    field: str,
+    *,
+    platform: Platform | None = None,
+    ike_version: int | None = None,
+) -> list[Finding]:
+    """Check every value a client set on one tunnel, against AWS and the client's device."""
     return [
         *check_inside_cidr(tunnel.inside_cidr, join_path(field, "inside_cidr")),
         *check_psk(tunnel.psk, join_path(field, "psk")),
-        *check_algorithms(tunnel, field),
+        *check_algorithms(tunnel, field, platform=platform, ike_version=ike_version),
         *check_lifetimes(tunnel.phase1_lifetime, tunnel.phase2_lifetime, field),
     ]
 
 
 def check_vpn(vpn: Vpn, field: str, *, routing: str | None) -> list[Finding]:
-    """Check one VPN: its services, peer, device, IKE version and tunnels."""
+    """Check one VPN: its services, peer, device, IKE version and tunnels, each against what
+    the device's platform can negotiate (`catalogue`)."""
     device = vpn.device or Device()
     platform = find_platform(device.vendor or "", device.platform or "")
     findings = [
@@ -313,13 +359,24 @@ def check_vpn(vpn: Vpn, field: str, *, routing: str | None) -> list[Finding]:
         *check_device(vpn.device, join_path(field, "device")),
         *check_ike_version(vpn.ike_version, join_path(field, "ike_version"), platform=platform),
     ]
-    if routing == Routing.BGP and platform is not None and not platform.supports_bgp:
+    if routing == Routing.BGP and platform is not None and not platform.bgp:
+        bgp_platforms = listing(item.key for item in platforms(platform.vendor) if item.bgp)
         findings.append(
             error(
                 "routing_invalid",
                 join_path(field, "device.platform"),
-                f"{platform.vendor_label} {platform.label} cannot run BGP over the tunnel: "
-                "choose static routing or a route-based platform.",
+                f"{platform.name} cannot run BGP over the tunnel: choose static routing"
+                + (f", or the {bgp_platforms} platform." if bgp_platforms else "."),
+            )
+        )
+    if routing == Routing.STATIC and platform is not None and not platform.static:
+        static_platforms = listing(item.key for item in platforms(platform.vendor) if item.static)
+        findings.append(
+            error(
+                "routing_invalid",
+                join_path(field, "device.platform"),
+                f"{platform.name} is for BGP routing: choose BGP, or the {static_platforms} "
+                "platform for static routing.",
             )
         )
     tunnels_path = join_path(field, "tunnels")
@@ -333,5 +390,15 @@ def check_vpn(vpn: Vpn, field: str, *, routing: str | None) -> list[Finding]:
             )
         )
     for index, tunnel in enumerate(vpn.tunnels):
-        findings += check_tunnel(tunnel, indexed(tunnels_path, index))
+        findings += check_tunnel(
+            tunnel, indexed(tunnels_path, index), platform=platform, ike_version=vpn.ike_version
+        )
+    if len(vpn.tunnels) < limits.MAX_TUNNELS_PER_VPN and vpn.ike_version in (None, *IkeVersion):
+        # A tunnel the client left out gets Thredd's defaults: the device must take them too.
+        findings += [
+            replace(finding, field=join_path(field, "ike_version"))
+            for finding in check_algorithms(
+                Tunnel(), field, platform=platform, ike_version=vpn.ike_version
+            )
+        ]
     return findings

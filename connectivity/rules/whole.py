@@ -54,7 +54,16 @@ def check_site(
                 f"Add the subnets of this site that reach Thredd, such as {limits.EXAMPLE_SUBNET}.",
             )
         )
-    for index, subnet in enumerate(site.subnets):
+    if len(site.subnets) > limits.MAX_SUBNETS_PER_SITE:
+        findings.append(
+            error(
+                VALUE_INVALID,
+                subnets_path,
+                f"A site has at most {limits.MAX_SUBNETS_PER_SITE} subnets (this one lists "
+                f"{len(site.subnets)}): summarise them into larger ones, up to /22.",
+            )
+        )
+    for index, subnet in enumerate(site.subnets[: limits.MAX_SUBNETS_PER_SITE]):
         path = indexed(subnets_path, index)
         findings += check_subnet(subnet.cidr, join_path(path, "cidr"))
         findings += check_subnet_purpose(subnet.purpose, join_path(path, "purpose"))
@@ -121,6 +130,16 @@ def validate_document(
                 "Add a site: each VPN or Transit Gateway request describes at least one.",
             )
         )
+    if len(doc.sites) > limits.MAX_SITES_PER_REQUEST:
+        findings.append(
+            error(
+                "site_required",
+                "sites",
+                f"A request has at most {limits.MAX_SITES_PER_REQUEST} sites (this one has "
+                f"{len(doc.sites)}): split it into several requests.",
+            )
+        )
+        return findings
     for index, site in enumerate(doc.sites):
         findings += check_site(
             site,

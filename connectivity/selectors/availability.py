@@ -13,54 +13,94 @@ from dataclasses import dataclass
 from functools import reduce
 from ipaddress import IPv4Network
 
-from django.db.models import Q
+from django.db.models import Q, Value
 
+from connectivity import constants as limits
+from connectivity.choices import Service
 from connectivity.findings import Finding, error
 from connectivity.models import (
     Allocation,
     ConnectivityRequest,
     ReservedRange,
+    ServiceRange,
     Subnet,
+    Tunnel,
 )
 
 
-def _reserved_ranges(environment: str) -> list[ReservedRange]:
-    """Return Thredd's reserved ranges of `environment`: a handful, so read them whole."""
-    return list(ReservedRange.objects.filter(settings__environment=environment).order_by("network"))
+@dataclass(frozen=True, slots=True)
+class ThreddRange:
+    """A range of Thredd's own in an environment: reserved, a service's, or an AWS address."""
+
+    network: IPv4Network
+    description: str
 
 
-def _overlapping(*, environment: str, networks: Iterable[IPv4Network], excluding_organisation_id):
-    """Return the allocations of `environment` overlapping any of `networks`, bar one
-    organisation's.
+def _thredd_ranges(environment: str, networks: Iterable[IPv4Network]) -> list[ThreddRange]:
+    """Return Thredd's own ranges of `environment` that no client subnet may overlap.
 
-    An organisation's own allocations are left out so that an amendment may keep the subnets
-    its active revision already holds. Each `&&` is what the exclusion constraints' GiST
-    indexes answer; PostgreSQL ORs the index scans, so one query serves a whole request.
+    Its reserved and service ranges (a handful: one query for both), and the AWS outside
+    addresses of its tunnels inside any of `networks`, asked only for networks that are not
+    private (AWS's addresses are public, so a private subnet never holds one).
+    """
+    reserved = (
+        ReservedRange.objects.filter(settings__environment=environment)
+        .order_by()
+        .values_list("network", "description", Value(""))
+    )
+    services = (
+        ServiceRange.objects.filter(settings__environment=environment)
+        .order_by()
+        .values_list("network", Value(""), "service")
+    )
+    ranges = [
+        ThreddRange(network, description or f"Thredd's {Service(service).label} range")
+        for network, description, service in reserved.union(services, all=True).order_by()
+    ]
+    public = [n for n in networks if not any(n.subnet_of(p) for p in limits.PRIVATE_NETWORKS)]
+    if public:
+        addresses = Tunnel.objects.filter(
+            reduce(operator.or_, [Q(thredd_outside_ip__net_within=n) for n in public]),
+            vpn__site__request__environment=environment,
+        ).values_list("thredd_outside_ip", flat=True)
+        ranges += [
+            ThreddRange(IPv4Network(address), "a Thredd tunnel address in AWS")
+            for address in addresses
+        ]
+    return sorted(ranges, key=lambda item: item.network)
+
+
+def _overlapping(*, environment: str, networks: Iterable[IPv4Network]):
+    """Return the allocations of `environment` overlapping any of `networks`, anyone's.
+
+    Each `&&` is what the exclusion constraints' GiST indexes answer; PostgreSQL ORs the
+    index scans, so one query serves a whole request.
     """
     overlaps = [Q(network__net_overlaps=network) for network in networks]
     if not overlaps:
         return Allocation.objects.none()
-    allocations = Allocation.objects.filter(environment=environment).filter(
-        reduce(operator.or_, overlaps)
-    )
-    if excluding_organisation_id is not None:
-        allocations = allocations.exclude(organisation_id=excluding_organisation_id)
-    return allocations
+    return Allocation.objects.filter(environment=environment).filter(reduce(operator.or_, overlaps))
+
+
+def _kept(request: ConnectivityRequest | None) -> set[int]:
+    """Return the requests whose allocations `request` may overlap: itself, and the revision
+    it amends (whose subnets it takes over on approval)."""
+    if request is None:
+        return set()
+    return {pk for pk in (request.pk, request.amends_id) if pk is not None}
 
 
 def subnet_is_taken(
     *, environment: str, network: IPv4Network, excluding_organisation_id: int | None
 ) -> bool:
-    """Say whether another organisation holds a range overlapping `network`: the client's check.
+    """Say whether another organisation holds a range overlapping `network`.
 
-    One indexed EXISTS, no rows fetched: this is what "Check availability" on a subnet row
-    asks, and clients are never told whose the range is.
+    One indexed EXISTS, no rows fetched: the availability check the benchmark times.
     """
-    return _overlapping(
-        environment=environment,
-        networks=[network],
-        excluding_organisation_id=excluding_organisation_id,
-    ).exists()
+    allocations = _overlapping(environment=environment, networks=[network])
+    if excluding_organisation_id is not None:
+        allocations = allocations.exclude(organisation_id=excluding_organisation_id)
+    return allocations.exists()
 
 
 def availability_findings(
@@ -68,47 +108,57 @@ def availability_findings(
     *,
     environment: str,
     organisation_id: int | None,
+    request: ConnectivityRequest | None = None,
 ) -> list[Finding]:
     """Return subnet_reserved / subnet_unavailable findings for (field, network) pairs.
 
-    Two queries whatever the number of subnets: Thredd's reserved ranges, and the other
-    organisations' allocations overlapping any of them.
+    Three queries whatever the number of subnets: Thredd's ranges, its AWS addresses among
+    them, and the allocations overlapping any of them. Another organisation's range is "not
+    available", never whose; the organisation's own range in another of its connections is
+    named, since it is theirs to know. `request` is the request judged: its own and its
+    amended revision's allocations do not count.
     """
     subnets = list(subnets)
     if not subnets:
         return []
-    reserved = _reserved_ranges(environment)
-    taken = list(
-        _overlapping(
-            environment=environment,
-            networks=[network for _, network in subnets],
-            excluding_organisation_id=organisation_id,
-        ).values_list("network", flat=True)
+    networks = [network for _, network in subnets]
+    thredd = _thredd_ranges(environment, networks)
+    allocations = list(
+        _overlapping(environment=environment, networks=networks)
+        .exclude(request_id__in=_kept(request))
+        .values_list("network", "organisation_id", "request__reference")
     )
-    return [
-        finding
-        for field, network in subnets
-        for finding in _conflict_findings(
+    findings = []
+    for field, network in subnets:
+        theirs = [item for item in allocations if item[0].overlaps(network)]
+        findings += _conflict_findings(
             field,
             network,
-            reserved=[item.network for item in reserved if item.network.overlaps(network)],
-            taken=any(allocated.overlaps(network) for allocated in taken),
+            thredd=[item for item in thredd if item.network.overlaps(network)],
+            taken=any(owner != organisation_id for _, owner, _ in theirs),
+            own=sorted({ref for _, owner, ref in theirs if owner == organisation_id}),
         )
-    ]
+    return findings
 
 
 def _conflict_findings(
-    field: str, network: IPv4Network, *, reserved: list[IPv4Network], taken: bool
+    field: str,
+    network: IPv4Network,
+    *,
+    thredd: list[ThreddRange],
+    taken: bool,
+    own: list[str] = (),
 ) -> list[Finding]:
-    """Say that `network` overlaps each of `reserved`, and whether another organisation's."""
+    """Say that `network` overlaps each of Thredd's ranges, another organisation's range, or
+    the organisation's own range in another connection."""
     findings = [
         error(
             "subnet_reserved",
             field,
-            f"{network} overlaps {reserved_network}, which Thredd reserves for its own use in "
-            "this environment. Choose another range.",
+            f"{network} overlaps {item.network}, {item.description}, which Thredd keeps for "
+            "itself in this environment. Choose another range.",
         )
-        for reserved_network in reserved
+        for item in thredd
     ]
     if taken:
         findings.append(
@@ -117,6 +167,15 @@ def _conflict_findings(
                 field,
                 f"{network} is not available: it overlaps a range already allocated in this "
                 "environment. Choose another range.",
+            )
+        )
+    elif own:
+        findings.append(
+            error(
+                "subnet_unavailable",
+                field,
+                f"{network} is already allocated to your connection {', '.join(own)}: a range "
+                "serves one connection. Amend that connection instead, or choose another range.",
             )
         )
     return findings
@@ -137,8 +196,8 @@ class SubnetAvailability:
 
     field: str  # the subnet's path in the request document, where findings about it point
     subnet: Subnet
-    reserved: list[ReservedRange]
-    allocated: list[Allocation]  # other organisations' allocations: staff may see whose
+    reserved: list[ThreddRange]
+    allocated: list[Allocation]  # allocations of other connections: staff may see whose
     same_request: list[Subnet]  # other subnets of this very request that overlap it
     suggestion: IPv4Network | None
 
@@ -147,22 +206,29 @@ class SubnetAvailability:
         """Say whether nothing reserved, allocated or in this request overlaps the subnet."""
         return not (self.reserved or self.allocated or self.same_request)
 
-    def findings(self) -> list[Finding]:
+    def findings(self, organisation_id: int) -> list[Finding]:
         """Return what the client is told about this subnet: reserved, or not available."""
         return _conflict_findings(
             self.field,
             self.subnet.network,
-            reserved=[item.network for item in self.reserved],
-            taken=bool(self.allocated),
+            thredd=self.reserved,
+            taken=any(item.organisation_id != organisation_id for item in self.allocated),
+            own=sorted(
+                {
+                    item.request.reference
+                    for item in self.allocated
+                    if item.organisation_id == organisation_id
+                }
+            ),
         )
 
 
 def request_availability(request: ConnectivityRequest) -> list[SubnetAvailability]:
     """Return the availability of every subnet of `request`, in site and subnet order.
 
-    `request` comes read `with_answers()`. Two queries whatever the number of subnets:
-    Thredd's reserved ranges and the other organisations' overlapping allocations; and, only
-    for a subnet that is not free, the ranges around it for the next free suggestion.
+    `request` comes read `with_answers()`. A few queries whatever the number of subnets:
+    Thredd's ranges and the overlapping allocations of other connections; and, only for a
+    subnet that is not free, the ranges around it for the next free suggestion.
     """
     fields = {
         subnet: f"sites[{site_index}].subnets[{index}].cidr"
@@ -170,13 +236,11 @@ def request_availability(request: ConnectivityRequest) -> list[SubnetAvailabilit
         for index, subnet in enumerate(site.subnets.all())
     }
     subnets = list(fields)
-    reserved_ranges = _reserved_ranges(request.environment)
+    networks = [subnet.network for subnet in subnets]
+    reserved_ranges = _thredd_ranges(request.environment, networks)
     allocations = list(
-        _overlapping(
-            environment=request.environment,
-            networks=[subnet.network for subnet in subnets],
-            excluding_organisation_id=request.organisation_id,
-        )
+        _overlapping(environment=request.environment, networks=networks)
+        .exclude(request_id__in=_kept(request))
         .select_related("organisation", "request")
         .order_by("network")
     )

@@ -31,7 +31,9 @@ def request_findings(
         doc = request_to_document(request_answers(request))
     findings = validate_document(doc, thredd_asn=thredd_bgp_asn(request.environment))
     if availability is not None:
-        return findings + [finding for row in availability for finding in row.findings()]
+        return findings + [
+            finding for row in availability for finding in row.findings(request.organisation_id)
+        ]
     findings += availability_findings(
         [
             (f"sites[{site_index}].subnets[{index}].cidr", IPv4Network(subnet.cidr))
@@ -40,6 +42,7 @@ def request_findings(
         ],
         environment=request.environment,
         organisation_id=request.organisation_id,
+        request=request,
     )
     return findings
 
@@ -58,5 +61,8 @@ def site_findings(request: ConnectivityRequest, doc: RequestDocument, index: int
         if (path := f"sites[{index}].subnets[{position}].cidr") not in wrong
     ]
     return findings + availability_findings(
-        own, environment=request.environment, organisation_id=request.organisation_id
+        own,
+        environment=request.environment,
+        organisation_id=request.organisation_id,
+        request=request,
     )

@@ -1,16 +1,16 @@
-"""Writes of accounts: inviting a client organisation's users."""
-
-from functools import partial
+"""Writes of accounts: inviting a client organisation's users, resetting passwords."""
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
+from django.utils.html import escape
 from django.utils.http import urlsafe_base64_encode
 
 from connectivity.models import Organisation, User
+
+from .notifications import account_email_send
 
 
 def _invitation_text(*, user: User, organisation: Organisation, invited_by: User) -> str:
@@ -37,18 +37,17 @@ def _invitation_text(*, user: User, organisation: Organisation, invited_by: User
 def client_user_invite(*, organisation: Organisation, email: str, invited_by: User) -> User:
     """Create a client user of `organisation` and email them a link to choose a password.
 
-    The link is Django's password-reset link (a one-time token); mail is sent only after the
-    user is committed, so a rolled-back invitation mails nobody.
+    The link is Django's password-reset link (a one-time token). The mail goes through the
+    outbox in the same transaction: a rolled-back invitation mails nobody, and one made while
+    the mail server is down is sent when it returns.
     """
     user = User.objects.create_user(email, None, organisation=organisation)
     message = _invitation_text(user=user, organisation=organisation, invited_by=invited_by)
-    transaction.on_commit(
-        partial(
-            send_mail,
-            subject="You are invited to Thredd Connectivity",
-            message=message,
-            from_email=None,
-            recipient_list=[user.email],
-        )
+    account_email_send(
+        recipient=user.email,
+        subject="You are invited to Thredd Connectivity",
+        text_body=message,
+        html_body=f"<pre>{escape(message)}</pre>",
+        topic=f"invitation:{user.pk}",
     )
     return user

@@ -49,6 +49,7 @@ def allocations_reserve(*, request: ConnectivityRequest) -> list[Allocation]:
             [(str(subnet.pk), subnet.network) for subnet in subnets],
             environment=request.environment,
             organisation_id=request.organisation_id,
+            request=request,
         )
     ]
     if problems:

@@ -15,6 +15,7 @@ import contextvars
 import ipaddress
 from collections.abc import Callable
 
+from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
@@ -121,6 +122,10 @@ class AuditMiddleware:
 
 def _signed_in(sender, request: HttpRequest, user: User, **kwargs) -> None:
     audit_record(action=AuditAction.SIGN_IN, actor=user)
+    # A success forgives only this account's failures: django-axes' own reset would also
+    # clear the address's count for every other account (AXES_RESET_ON_SUCCESS is off), so an
+    # attacker could sign in to their own account between guesses at someone else's.
+    AccessAttempt.objects.filter(username=sign_in_name(request, {"username": user.email})).delete()
 
 
 def _sign_in_failed(sender, credentials: dict, request: HttpRequest | None = None, **kwargs):

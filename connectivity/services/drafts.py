@@ -22,7 +22,7 @@ from connectivity.choices import (
     Routing,
     Service,
 )
-from connectivity.constants import PRODUCTION_SPLIT
+from connectivity.constants import MAX_SITES_PER_REQUEST, PRODUCTION_SPLIT
 from connectivity.document import RequestDocument
 from connectivity.models import (
     Attachment,
@@ -51,9 +51,16 @@ def _stored(instance):
 
 
 def _check_editable(request: ConnectivityRequest) -> None:
-    if not request.is_editable:
+    """Hold the request's row until the save commits, and refuse unless it is still editable.
+
+    Every save of a draft and its submission lock the same row, so they happen one after the
+    other: a save that waited for a submission finds the request submitted and changes
+    nothing, and two saves of one page never interleave their rows.
+    """
+    locked = ConnectivityRequest.objects.select_for_update().get(pk=request.pk)
+    if not locked.is_editable:
         raise ValidationError(
-            f"{request.reference} is {request.get_status_display()}: its answers cannot change."
+            f"{locked.reference} is {locked.get_status_display()}: its answers cannot change."
         )
 
 
@@ -119,6 +126,12 @@ def site_add(*, request: ConnectivityRequest, name: str) -> Site:
     _check_editable(request)
     if request.connection_type == ConnectionType.MTLS:
         raise ValidationError("A mutual TLS request has no sites.")
+    if request.sites.count() >= MAX_SITES_PER_REQUEST:
+        raise ValidationError(
+            f"A request has at most {MAX_SITES_PER_REQUEST} sites: start another request."
+        )
+    if request.sites.filter(name__iexact=name.strip()).exists():
+        raise ValidationError(f"This request already has a site called {name}: give another name.")
     last = request.sites.aggregate(last=Max("position"))["last"]
     site = _stored(Site(request=request, name=name, position=0 if last is None else last + 1))
     carrier = Vpn if request.connection_type == ConnectionType.IPSEC_VPN else Attachment

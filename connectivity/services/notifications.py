@@ -10,6 +10,7 @@ request behind sign-in: never a PSK, never a configuration file.
 
 import smtplib
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -27,7 +28,7 @@ from connectivity.models import (
     Tunnel,
     User,
 )
-from connectivity.tasks import MailDeferred
+from connectivity.tasks import MailDeferred, email_send
 
 # How long a pending email waits before the sweep hands it out again: longer than the
 # longest pause between the task's own retries (connectivity.tasks.email_send), so the
@@ -133,12 +134,6 @@ def _outbox_rows(
     subject = " ".join(render_to_string(f"{template}/subject.txt", context).split())
     text_body = render_to_string(f"{template}/body.txt", context)
     html_body = render_to_string(f"{template}/body.html", context)
-    headers = {
-        # RFC 3834: no out-of-office replies to a robot; Outlook reads its own header.
-        "Auto-Submitted": "auto-generated",
-        "X-Auto-Response-Suppress": "All",
-        "X-Thredd-Request": request.reference,
-    }
     return OutboundEmail.objects.bulk_create(
         OutboundEmail(
             request=request,
@@ -148,10 +143,39 @@ def _outbox_rows(
             subject=subject,
             text_body=text_body,
             html_body=html_body,
-            headers=headers,
+            headers=_headers(request),
         )
         for recipient in recipients
     )
+
+
+def _headers(request: ConnectivityRequest | None) -> dict[str, str]:
+    # RFC 3834: no out-of-office replies to a robot; Outlook reads its own header.
+    headers = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
+    if request is not None:
+        headers["X-Thredd-Request"] = request.reference
+    return headers
+
+
+def account_email_send(
+    *, recipient: str, subject: str, text_body: str, html_body: str, topic: str
+) -> OutboundEmail:
+    """Put an account email (an invitation, a password reset) in the outbox; send after commit.
+
+    Through the outbox like every other mail: a mail server that is down or hung neither
+    loses it nor keeps the user's page waiting (so a reset for a known address answers as
+    fast as one for an unknown address), and the sweep sends it when the server returns.
+    """
+    email = OutboundEmail.objects.create(
+        recipient=recipient,
+        subject=" ".join(subject.split()),
+        text_body=text_body,
+        html_body=html_body,
+        headers=_headers(None),
+        topic=topic,
+    )
+    transaction.on_commit(partial(email_send.delay, email.pk), robust=True)
+    return email
 
 
 def outbound_email_send(*, email_id: int) -> str | None:

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from connectivity import tasks
-from connectivity.choices import FINAL_STATUSES, OPEN_STATUSES, RequestStatus, Routing
+from connectivity.choices import FINAL_STATUSES, OPEN_STATUSES, RequestStatus, Routing, Severity
 from connectivity.findings import Finding, has_errors
 from connectivity.models import (
     Allocation,
@@ -36,7 +36,7 @@ from connectivity.models import (
 from connectivity.selectors.findings import request_findings
 from connectivity.selectors.requests import request_answers, request_to_document
 
-from . import artifacts, aws, notifications
+from . import artifacts, aws, certificates, notifications
 from .allocation import allocations_reserve, tunnel_values_assign
 from .audit import audit_record
 from .drafts import document_load
@@ -95,6 +95,26 @@ def _check_amendable(request: ConnectivityRequest) -> None:
             f"{request.reference} already has an amendment in progress: "
             f"{open_amendment.reference}. Continue or withdraw that one."
         )
+
+
+def _check_approvable(request: ConnectivityRequest) -> None:
+    """Refuse approval while the rules report an error, or a subnet is not confirmed.
+
+    The answers cannot change under the approval (every draft save locks the same row), so
+    what is judged here is what gets approved.
+    """
+    errors = [
+        finding
+        for finding in request_findings(request)
+        if finding.severity == Severity.ERROR and finding.code != "subnet_unavailable"
+    ]
+    if errors:
+        raise TransitionError(
+            f"You cannot approve {request.reference} while its answers have "
+            f"{len(errors)} error{'s' if len(errors) > 1 else ''}: ask for changes instead. "
+            f"First: {errors[0].message}"
+        )
+    _check_subnets_confirmed(request)
 
 
 def _check_subnets_confirmed(request: ConnectivityRequest) -> None:
@@ -161,7 +181,8 @@ def _start_review(transition, request, *, actor, comment, assignee) -> Connectiv
 
 
 def _approve(transition, request, *, actor, comment, assignee) -> ConnectivityRequest:
-    """Approve: allocate the subnets, give each tunnel its values, queue the files.
+    """Approve: allocate the subnets, give each tunnel its values, queue the files (and the
+    client certificate of an mTLS request).
 
     The allocation re-checks availability under this transaction's lock, and the exclusion
     constraints judge last: a conflict raises AllocationConflict and the request stays in
@@ -178,6 +199,9 @@ def _approve(transition, request, *, actor, comment, assignee) -> ConnectivityRe
     tunnel_values_assign(request=approved)
     # Like mail: a broker that is down must not undo the approval; the sweeps catch up.
     aws.aws_enqueue_after_commit(aws.aws_side_create_pending(request=approved))
+    certificates.certificate_enqueue_after_commit(
+        certificates.certificate_create_pending(request=approved)
+    )
     for artifact in artifacts.artifacts_create_pending(request=approved):
         transaction.on_commit(partial(tasks.artifact_render_task.delay, artifact.pk), robust=True)
     return approved
@@ -311,7 +335,7 @@ TRANSITIONS = {
         sources=frozenset({RequestStatus.IN_REVIEW}),
         target=RequestStatus.APPROVED,
         role=Role.ENGINEER,
-        precondition=_check_subnets_confirmed,
+        precondition=_check_approvable,
         carry_out=_approve,
     ),
     "reject": Transition(

@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from connectivity.views import check, client, comments, home, invite, tasks
+from connectivity.views import certificates, check, client, comments, home, invite, tasks
 
-REQUEST = "requests/<str:reference>/"
+REQUEST = "requests/<ref:reference>/"
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -44,5 +44,15 @@ urlpatterns = [
         name="request-copy",
     ),
     path(f"{REQUEST}comments/", comments.comment_add, name="comment-add"),
+    path(
+        f"{REQUEST}certificate/",
+        certificates.CertificateDownloadView.as_view(),
+        name="certificate-download",
+    ),
+    path(
+        f"{REQUEST}certificate/renew/",
+        certificates.CertificateRenewView.as_view(),
+        name="certificate-renew",
+    ),
     path("staff/invite/", invite.ClientInviteView.as_view(), name="client-invite"),
 ]

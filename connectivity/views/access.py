@@ -11,7 +11,10 @@ class ClientRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
 
 
 class StaffRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
-    """Admit only Thredd staff; client users get 403."""
+    """Admit only Thredd engineers (staff with the review role); everyone else gets 403.
+
+    A staff account without the role reads nothing of any organisation's.
+    """
 
     def test_func(self) -> bool:
-        return self.request.user.is_staff
+        return self.request.user.is_engineer

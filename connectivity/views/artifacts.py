@@ -50,6 +50,7 @@ class ArtifactProgressView(RequestFilesMixin, View):
     """Show the files' progress and downloads: the fragment htmx refreshes while they render."""
 
     def get(self, request: HttpRequest, reference: str) -> HttpResponse:
+        request.idle_timeout_exempt = True  # the page asks by itself: no sign of a user
         files = request_files(request=self.connectivity_request, user=request.user)
         response = render(
             request, "connectivity/includes/artifacts_progress.html", {"files": files}

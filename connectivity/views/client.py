@@ -16,6 +16,7 @@ from connectivity.forms.requests import (
     WithdrawForm,
 )
 from connectivity.selectors.aws import aws_side
+from connectivity.selectors.certificates import request_certificates
 from connectivity.selectors.files import request_files
 from connectivity.selectors.requests import request_list
 from connectivity.selectors.tasks import request_tasks
@@ -95,6 +96,9 @@ class RequestDetailView(ClientRequestMixin, View):
                 "can_copy": connectivity_request.can_copy_to_production,
                 "files": request_files(request=connectivity_request, user=request.user),
                 "aws": aws_side(connectivity_request),
+                "certificates": request_certificates(
+                    request=connectivity_request, user=request.user
+                ),
                 "for_engineer": False,
             },
         )

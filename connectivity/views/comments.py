@@ -3,8 +3,9 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -32,12 +33,22 @@ def comment_add(request: HttpRequest, reference: str) -> HttpResponse:
     )
     form = CommentForm(request.POST)
     if form.is_valid():
-        comment = workflow.comment_create(
-            request=connectivity_request,
-            author=request.user,
-            body=form.cleaned_data["body"],
-            internal=form.cleaned_data["internal"],
-        )
+        try:
+            comment = workflow.comment_create(
+                request=connectivity_request,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                internal=form.cleaned_data["internal"],
+            )
+        except (OperationalError, InterfaceError):
+            # The database went away mid-save: say plainly it was not saved, and give the text
+            # back, so nobody posts it twice wondering whether it went.
+            return render(
+                request,
+                "connectivity/comment_not_saved.html",
+                {"connectivity_request": connectivity_request, "body": form.cleaned_data["body"]},
+                status=503,
+            )
         messages.success(request, "Internal note added." if comment.internal else "Comment added.")
     else:
         messages.error(request, " ".join(form.errors.get("body", ["Enter a comment."])))

@@ -1,6 +1,7 @@
 """The landing page after sign-in: send each user to where their work is."""
 
 from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -17,5 +18,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def health(request: HttpRequest) -> HttpResponse:
-    """Answer that the web process is up, for load balancers and the run check."""
+    """Answer whether this web process can serve: it is up and reaches PostgreSQL.
+
+    503 when the database is away, so a load balancer takes the node out rather than send
+    users to error pages.
+    """
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")

@@ -6,12 +6,11 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from connectivity.forms.accounts import TotpCodeForm
 from connectivity.forms.base import error_summary
 from connectivity.mfa import confirmed_device, enrolment_device, secret_text
-from connectivity.models import AuditAction
+from connectivity.models import AuditAction, Authenticator
 from connectivity.services.audit import audit_record
 
 from .access import StaffRequiredMixin
@@ -25,7 +24,7 @@ class SecondFactorView(StaffRequiredMixin, View):
 
     template_name = ""
 
-    def device(self) -> TOTPDevice | None:
+    def device(self) -> Authenticator | None:
         """Return the authenticator the code must come from, or None to go elsewhere."""
         raise NotImplementedError
 
@@ -55,6 +54,9 @@ class SecondFactorView(StaffRequiredMixin, View):
                     device.confirmed = True
                     device.save(update_fields=["confirmed"])
                 otp_login(request, device)
+                # A new session key for the stronger session: one stolen before the code was
+                # entered is worth nothing now.
+                request.session.cycle_key()
                 messages.success(request, "Second factor verified.")
                 return redirect(self.next_url())
             else:
@@ -72,7 +74,7 @@ class SecondFactorView(StaffRequiredMixin, View):
             return target
         return "/"
 
-    def render_form(self, form: TotpCodeForm, device: TOTPDevice, status: int = 200):
+    def render_form(self, form: TotpCodeForm, device: Authenticator, status: int = 200):
         return render(
             self.request,
             self.template_name,
@@ -92,7 +94,7 @@ class MfaVerifyView(SecondFactorView):
 
     template_name = "registration/mfa_verify.html"
 
-    def device(self) -> TOTPDevice | None:
+    def device(self) -> Authenticator | None:
         return confirmed_device(self.request.user)
 
     def elsewhere(self) -> HttpResponse:
@@ -104,7 +106,7 @@ class MfaEnrolView(SecondFactorView):
 
     template_name = "registration/mfa_enrol.html"
 
-    def device(self) -> TOTPDevice | None:
+    def device(self) -> Authenticator | None:
         user = self.request.user
         # Enrolment is once: replacing an authenticator is an administrator's task.
         return None if confirmed_device(user) else enrolment_device(user)

@@ -21,6 +21,7 @@ from connectivity.forms.review import (
 from connectivity.models import ConnectivityRequest, Subnet
 from connectivity.selectors.availability import request_availability
 from connectivity.selectors.aws import aws_side
+from connectivity.selectors.certificates import request_certificates
 from connectivity.selectors.files import request_files
 from connectivity.selectors.findings import request_findings
 from connectivity.selectors.queue import review_queue
@@ -119,6 +120,7 @@ class ReviewDetailView(StaffRequiredMixin, TemplateView):
             decision_form=DecisionForm(),
             files=request_files(request=connectivity_request, user=self.request.user),
             aws=aws_side(connectivity_request),
+            certificates=request_certificates(request=connectivity_request, user=self.request.user),
             for_engineer=self.request.user.is_engineer,
             **kwargs,
         )

@@ -5,6 +5,7 @@ import re
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.views import View
 from django.views.decorators.http import require_GET
 
 from connectivity.choices import ConnectionType
+from connectivity.constants import MAX_SUBNETS_PER_SITE
 from connectivity.forms.base import QuestionPage, posted_index, text
 from connectivity.forms.requests import ContactsPage, MtlsPage, ServicesForm, SiteAddForm
 from connectivity.forms.sites import SitePage, availability_answer, platform_choices
@@ -138,6 +140,7 @@ class SiteEditView(QuestionPageView):
             "subnets": [
                 (form, page.availability.get(index)) for index, form in enumerate(page.subnets)
             ],
+            "max_subnets": MAX_SUBNETS_PER_SITE,
         }
 
 
@@ -154,7 +157,11 @@ class SiteAddView(DraftFormPageView):
         draft = self.connectivity_request
         if draft.connection_type == ConnectionType.MTLS:
             return self.form_invalid(form)
-        site = drafts.site_add(request=draft, name=form.cleaned_data["name"])
+        try:
+            site = drafts.site_add(request=draft, name=form.cleaned_data["name"])
+        except ValidationError as exc:
+            form.add_error("name", exc)
+            return self.form_invalid(form)
         return redirect("site-edit", reference=draft.reference, site_id=site.pk)
 
 

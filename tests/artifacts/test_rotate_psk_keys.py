@@ -28,10 +28,14 @@ def test_rotation_moves_every_secret_to_the_new_key_once(approved_request, setti
     assert _rotate().splitlines() == [
         "tunnel PSKs: 2 re-encrypted, 0 already on the newest key",
         "configuration files: 1 re-encrypted, 0 already on the newest key",
+        "staff authenticator secrets: 0 re-encrypted, 0 already on the newest key",
+        "mTLS CA keys: 0 re-encrypted, 0 already on the newest key",
     ]
     assert _rotate().splitlines() == [
         "tunnel PSKs: 0 re-encrypted, 2 already on the newest key",
         "configuration files: 0 re-encrypted, 1 already on the newest key",
+        "staff authenticator secrets: 0 re-encrypted, 0 already on the newest key",
+        "mTLS CA keys: 0 re-encrypted, 0 already on the newest key",
     ]
 
     # The old key can go: everything reads with the new one alone.

@@ -135,9 +135,9 @@ def test_changes_requested_shows_thredd_comment_and_the_task_list(signed_in, cli
 
 
 def test_staff_invite_a_client_user_who_sets_a_password(
-    client, engineer, organisation, django_capture_on_commit_callbacks
+    client, thredd_engineer, organisation, django_capture_on_commit_callbacks
 ):
-    verified_staff_login(client, engineer)
+    verified_staff_login(client, thredd_engineer)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("client-invite"),

@@ -26,7 +26,7 @@ class Case:
         if self.ike_version is None:
             kind = "tgw" if self.target_key.startswith("tgw") else "mtls"
             return site_context(tgw_document() if kind == "tgw" else mtls_document())
-        platform_target = self.target_key if self.target_key != "thredd_swanctl" else "swanctl"
+        platform_target = THREDD_SIDE_MIRRORS.get((self.target_key, self.routing), self.target_key)
         (target,) = (t for t in targets_of_kind(Kind.VPN) if t.key == platform_target)
         doc = vpn_document(
             target.platform.vendor,
@@ -40,10 +40,20 @@ class Case:
         return render_target(self.target_key, self.context())
 
 
+# Thredd's side is rendered for the strongSwan client it mirrors in the tunnel tests.
+THREDD_SIDE_MIRRORS = {
+    ("thredd_swanctl", "static"): "swanctl",
+    ("thredd_swanctl", "bgp"): "swanctl_frr",
+    ("thredd_frr", "bgp"): "swanctl_frr",
+}
+
+
 def _vpn_cases():
     for target in (*targets_of_kind(Kind.VPN), *targets_of_kind(Kind.THREDD_SIDE)):
         for ike_version in (2, 1) if target.supports_ikev1 else (2,):
             for routing in ("static", "bgp") if target.supports_bgp else ("static",):
+                if target.bgp_only and routing != "bgp":
+                    continue
                 yield Case(
                     f"{target.key}-ikev{ike_version}-{routing}", target.key, ike_version, routing
                 )

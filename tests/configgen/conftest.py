@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from connectivity import constants as limits
+from connectivity.catalogue import CATALOGUE
 from connectivity.configgen.context import ThreddSide, build_context
 from connectivity.configgen.render import request_contexts
 from connectivity.configgen.values import TunnelValues
@@ -64,10 +66,33 @@ THREDD = ThreddSide(
 CONTACTS = [{"name": "Ada Ops", "email": "ada@example.com", "role": "technical"}]
 
 
+def device_tunnels(platform_key: str, ike_version: int) -> tuple[dict, ...]:
+    """Return tunnel answers a client of `platform_key` gives: none when the device takes
+    Thredd's default algorithms with `ike_version`, else the first it supports of each kind
+    (Cisco ASA's IKEv1 has no SHA-2, so its clients choose SHA1)."""
+    (platform,) = (item for item in CATALOGUE if item.key == platform_key)
+    row = platform.ike[ike_version]
+    defaults = {
+        "encryption": limits.DEFAULT_ENCRYPTION,
+        "integrity": limits.DEFAULT_INTEGRITY,
+        "dh_groups": limits.DEFAULT_DH_GROUPS,
+    }
+    answers = {}
+    for phase in (1, 2):
+        for name, default in defaults.items():
+            supported = row.allowed(phase, name)
+            if not set(default) <= supported:
+                answers[f"phase{phase}_{name}"] = [min(supported)]
+    return (answers, answers) if answers else ()
+
+
 def vpn_document(
-    vendor="cisco", platform="asa_vti", *, ike_version=2, routing="static", tunnels=()
+    vendor="cisco", platform="asa_vti", *, ike_version=2, routing="static", tunnels=None
 ):
-    """Return a one-site UAT VPN request for `vendor`/`platform`."""
+    """Return a one-site UAT VPN request for `vendor`/`platform`; `tunnels` default to what
+    that device needs (see `device_tunnels`)."""
+    if tunnels is None:
+        tunnels = device_tunnels(platform, ike_version)
     site = {
         "name": "London DC1",
         "routing": routing,
@@ -98,10 +123,13 @@ def vpn_document(
 
 
 def production_site_document(
-    vendor="cisco", platform="asa_vti", *, ike_version=2, routing="static"
+    vendor="cisco", platform="asa_vti", *, ike_version=2, routing="static", tunnels=None, **vpn
 ):
     """Return a one-site production VPN request whose two VPNs (Web Services and EHI; Thredd
-    Portal) end on one client device: one `vendor`/`platform`, one public address."""
+    Portal) end on one client device: one `vendor`/`platform`, one public address. `tunnels`
+    default as `device_tunnels` says; `vpn` adds answers to both VPNs (`private_ip`)."""
+    if tunnels is None:
+        tunnels = device_tunnels(platform, ike_version)
     device = {"vendor": vendor, "platform": platform, "software": "9.16"}
     site = {
         "name": "London DC1",
@@ -112,6 +140,8 @@ def production_site_document(
                 "peer_ip": "81.2.69.160",
                 "device": device,
                 "ike_version": ike_version,
+                "tunnels": list(tunnels),
+                **vpn,
             }
             for services in (["web_services", "ehi"], ["portal"])
         ],

@@ -135,10 +135,20 @@ class Starter:
     own mount, network and PID namespaces: a tmpfs hides the host's /run, a veth pair carries
     `local_ip` with a default route (what `left=%defaultroute` resolves against, and where
     `auto=start` sends its first packets, to nobody), and when starter (PID 1 there) exits the
-    kernel ends whatever it leaves behind.
+    kernel ends whatever it leaves behind. Given `netns`, it runs in that (already wired)
+    network namespace instead, with charon's routes installed, to bring real tunnels up.
     """
 
-    def __init__(self, directory: Path, ipsec_conf: str, ipsec_secrets: str, local_ip: str):
+    def __init__(
+        self,
+        directory: Path,
+        ipsec_conf: str,
+        ipsec_secrets: str,
+        local_ip: str,
+        *,
+        netns: str | None = None,
+    ):
+        self.netns = netns
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
         self.ipsec_conf = directory / "ipsec.conf"
@@ -154,7 +164,7 @@ class Starter:
         self.conf.write_text(
             "charon {\n"
             f"  load = {LEGACY_PLUGINS}\n"
-            "  install_routes = no\n"
+            f"  install_routes = {'yes' if netns else 'no'}\n"
             "  plugins {\n    stroke {\n"
             f"      socket = unix://{self.socket}\n"
             f"      secrets_file = {self.ipsec_secrets}\n"
@@ -166,18 +176,20 @@ class Starter:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "Starter":
-        setup = (
-            "set -e; mount -t tmpfs tmpfs /run; ip link set lo up; "
-            "ip link add wan0 type veth peer name wan1; "
+        wiring = (
+            ""
+            if self.netns
+            else "ip link set lo up; ip link add wan0 type veth peer name wan1; "
             f"ip addr add {self.local_ip}/24 dev wan0; ip link set wan1 up; ip link set wan0 up; "
             f"ip route add default via {self.local_ip.rsplit('.', 1)[0]}.1; "
-            f'exec {STARTER} --nofork --conf "$1"'
         )
+        setup = f'set -e; mount -t tmpfs tmpfs /run; {wiring}exec {STARTER} --nofork --conf "$1"'
         self.process = subprocess.Popen(
             [
+                *(["ip", "netns", "exec", self.netns] if self.netns else []),
                 "unshare",
                 "--mount",
-                "--net",
+                *([] if self.netns else ["--net"]),
                 "--pid",
                 "--fork",
                 "--mount-proc",

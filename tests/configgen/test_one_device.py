@@ -43,6 +43,7 @@ VARIANTS = [
     for target in targets_of_kind(Kind.VPN)
     for ike_version in ((2, 1) if target.supports_ikev1 else (2,))
     for routing in (("static", "bgp") if target.supports_bgp else ("static",))
+    if routing == "bgp" or not target.bgp_only
 ]
 
 
@@ -103,6 +104,15 @@ GAIA = {
     "vti": r"\b(vpnt\d+)\b",
 }
 SWAN = {"conn": r"^conn (\S+)$", "secret selector": r"^(\S+ \S+) : PSK "}
+# The XFRM interfaces script and frr.conf of the swanctl_frr target; the BGP instance itself
+# ("router bgp ASN") is one per device, and both files add their neighbours to it.
+FRR = {
+    "xfrm interface": r"^ip link add (\S+) type xfrm ",
+    "if_id": r" if_id (\d+)$",
+    "prefix-list": r"^ip prefix-list (\S+) ",
+    "route-map": r"^route-map (\S+) ",
+    "neighbor": r"^ neighbor (\S+) remote-as ",
+}
 PFSENSE = {"ikeid": r"<ikeid>(\d+)</ikeid>", "description": r"<descr>([^<]+)</descr>"}
 ROUTEROS = {
     "name": r"\bname=(\S+)",
@@ -196,7 +206,9 @@ def device_names(target_key: str, files) -> Names:
             return matched(GAIA, lines)
         case "swanctl":
             return swanctl_names(text)
-        case "ipsec_conf" | "libreswan":
+        case "swanctl_frr":
+            return swanctl_names(text) | matched(FRR, lines)
+        case "ipsec_conf" | "libreswan" | "libreswan4":
             return matched(SWAN, lines)
         case "pfsense":
             return matched(PFSENSE, lines)

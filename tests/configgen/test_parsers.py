@@ -7,6 +7,7 @@ python-hcl2.
 
 import subprocess
 import sys
+from ipaddress import IPv4Network
 from pathlib import Path
 
 import hcl2
@@ -130,8 +131,14 @@ def test_asa_reads_back(platform, ike_version):
     else:
         peers = parse.find_objects(r"^crypto map \S+ \d+ set peer ")[0].text.split()[6:]
         assert peers == [t.thredd_outside_ip for t in vpn.tunnels]
+        # One ACL line, so one SA pair per tunnel: the summarised selectors.
         acl = {line.text for line in parse.find_objects(r"^access-list THREDD-VPN1 ")}
-        assert len(acl) == len(vpn.routes)
+        local, remote = vpn.local_selector, vpn.remote_selector
+        assert acl == {
+            f"access-list THREDD-VPN1 extended permit ip {local.address} {local.netmask} "
+            f"{remote.address} {remote.netmask}"
+        }
+        assert all(IPv4Network(r.cidr).subnet_of(IPv4Network(remote.cidr)) for r in vpn.routes)
 
 
 # ttp matches whole lines, so the template's lines are as long as the configuration's.

@@ -33,8 +33,10 @@ CLIENT_ADDRESS = "10.20.30.1"
 # charon installs a route per policy with a local source address, so every range needs one.
 WEB_SERVICES, EHI, PORTAL = "10.240.1.10", "10.240.2.10", "10.240.3.10"
 SERVICE_VPN = {WEB_SERVICES: 1, EHI: 1, PORTAL: 2}
-# What each VPN's CHILD SAs must select on the client's side: Thredd's ranges of its services.
-VPN_RANGES = {1: ["10.240.1.0/24", "10.240.2.0/24"], 2: ["10.240.3.0/24"]}
+# What each VPN's CHILD SAs must select on the client's side: one selector, Thredd's ranges of
+# its services summarised (AWS takes one SA pair per tunnel). VPN 1's summary also covers the
+# Portal's range, so VPN 2's more specific policy must win for it: the pings below prove it.
+VPN_RANGES = {1: ["10.240.0.0/22"], 2: ["10.240.3.0/24"]}
 
 pytestmark = [
     pytest.mark.tunnel,
@@ -109,6 +111,7 @@ def site_contexts():
             vpn=replace(
                 context.vpn,
                 client_outside_ip=CLIENT_OUTSIDE,
+                client_local_ip=CLIENT_OUTSIDE,
                 tunnels=tuple(
                     replace(tunnel, client_outside_ip=CLIENT_OUTSIDE)
                     for tunnel in context.vpn.tunnels

@@ -34,8 +34,9 @@ def test_references_are_unique_and_shaped_like_cr_year_number(organisation):
 
 
 def test_visible_to_scopes_requests_to_the_users_organisation(
-    organisation, other_organisation, client_user, other_client_user, engineer
+    organisation, other_organisation, client_user, other_client_user, thredd_engineer
 ):
+    engineer = thredd_engineer
     ours = _load(valid_vpn_document(), organisation)
     theirs = _load(valid_vpn_document(), other_organisation)
     assert list(ConnectivityRequest.objects.visible_to(client_user)) == [ours]

@@ -96,9 +96,10 @@ def test_reserved_ranges_and_other_organisations_allocations_are_checked(
     unavailable = by_code["subnet_unavailable"]
     assert unavailable["field"] == "sites[0].subnets[1].cidr"
     assert other_organisation.name not in unavailable["message"]  # never whose
-    # The owner of the allocation may ask for it again (an amendment keeps its subnets).
+    # The owner of the allocation is told it is already theirs, and in which connection.
     status, findings = _validate(tmp_path, document, "--organisation", other_organisation.slug)
-    assert "subnet_unavailable" not in _codes(findings)
+    (own,) = [f for f in findings if f["code"] == "subnet_unavailable"]
+    assert "already allocated to your connection CR-" in own["message"]
     # Offline, only the document's own rules run.
     assert _validate(tmp_path, document, "--offline") == (0, [])
 

@@ -8,7 +8,16 @@ from hypothesis import strategies as st
 
 from connectivity.choices import Environment
 from connectivity.document import parse_document
-from connectivity.models import Allocation, ConnectivityRequest, ReservedRange, ThreddSettings
+from connectivity.models import (
+    Allocation,
+    ConnectivityRequest,
+    ReservedRange,
+    ServiceRange,
+    Site,
+    ThreddSettings,
+    Tunnel,
+    Vpn,
+)
 from connectivity.selectors.availability import next_free_network, request_availability
 from connectivity.services.drafts import document_load
 from tests.documents import valid_vpn_document
@@ -48,7 +57,9 @@ def test_a_reserved_overlap_names_the_range(organisation):
     reserved = _reserve("10.20.0.0/20", description="Thredd UAT core")
     (row,) = request_availability(_request(organisation, ["10.20.5.0/24"]))
     assert not row.is_free
-    assert row.reserved == [reserved]
+    assert [(str(item.network), item.description) for item in row.reserved] == [
+        (str(reserved.network), reserved.description)
+    ]
     assert row.suggestion == IPv4Network("10.20.16.0/24")  # the first /24 past the reserved /20
 
 
@@ -62,10 +73,41 @@ def test_another_organisations_allocation_names_the_organisation_and_subnet(
     assert row.suggestion in (IPv4Network("10.20.31.0/24"), IPv4Network("10.20.29.0/24"))
 
 
-def test_the_same_organisations_allocation_does_not_block_it(organisation):
-    _allocate(organisation, "10.20.30.0/24")
+def test_the_same_organisations_range_in_another_connection_is_named(organisation):
+    """The probe's case: shown free, then refused at approval as "another organisation's"."""
+    mine = _allocate(organisation, "10.20.30.0/24")
     (row,) = request_availability(_request(organisation, ["10.20.30.0/24"]))
+    assert not row.is_free
+    assert row.allocated == [mine]
+    (finding,) = row.findings(organisation.pk)
+    assert finding.code == "subnet_unavailable"
+    assert f"already allocated to your connection {mine.request.reference}" in finding.message
+
+
+def test_the_revision_an_amendment_amends_does_not_block_it(organisation):
+    active = _allocate(organisation, "10.20.30.0/24").request
+    amendment = _request(organisation, ["10.20.30.0/24"])
+    ConnectivityRequest.objects.filter(pk=amendment.pk).update(amends=active)
+    amendment.refresh_from_db()
+    (row,) = request_availability(amendment)
     assert row.is_free
+
+
+def test_thredds_service_ranges_and_aws_addresses_are_never_a_clients(organisation):
+    thredd, _ = ThreddSettings.objects.get_or_create(environment="uat")
+    ServiceRange.objects.create(settings=thredd, service="ehi", network="10.240.2.0/24")
+    holder = _allocate(organisation, "10.99.0.0/24").request
+    site = Site.objects.create(request=holder, name="AWS", position=0)
+    vpn = Vpn.objects.create(site=site, services=["ehi"], peer_ip="81.2.69.160")
+    Tunnel.objects.create(vpn=vpn, number=1, thredd_outside_ip="3.248.7.10")
+
+    service_row, aws_row = request_availability(
+        _request(organisation, ["10.240.0.0/22", "3.248.7.0/24"])
+    )
+
+    assert [item.description for item in service_row.reserved] == ["Thredd's EHI range"]
+    assert [str(item.network) for item in aws_row.reserved] == ["3.248.7.10/32"]
+    assert "a Thredd tunnel address in AWS" in aws_row.findings(organisation.pk)[0].message
 
 
 def test_overlapping_subnets_of_one_request_point_at_each_other(organisation):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from connectivity.choices import RequestStatus as S
-from connectivity.models import Allocation, ConnectivityRequest, RequestEvent, Subnet
+from connectivity.models import Allocation, ConnectivityRequest, RequestEvent, Subnet, Vpn
 from connectivity.services import workflow
 from tests.factories import request_create, subnets_confirm
 
@@ -236,6 +236,8 @@ def test_approving_bgp_records_thredds_agreement(
 ):
     request = request_create(organisation=organisation, created_by=client_user, status=S.IN_REVIEW)
     request.sites.update(routing="bgp", bgp_asn=65010, bgp_justification="Our DCs fail over.")
+    # A device that runs BGP over the tunnels: strongSwan with FRR.
+    Vpn.objects.filter(site__request=request).update(device_platform="swanctl_frr")
     page = staff_client.get(_review(request.reference)).content.decode()
     assert 'data-testid="bgp-justification"' in page
     assert "Our DCs fail over." in page

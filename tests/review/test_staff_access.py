@@ -20,6 +20,7 @@ def _staff_urls(request) -> list[str]:
         "reference": request.reference,
         "subnet_id": Subnet.objects.filter(site__request=request).first().pk,
         "action": "approve",
+        "environment": "uat",
         "vpn_id": vpn.pk,
         "site_id": vpn.site_id,
         "kind": "vpns",

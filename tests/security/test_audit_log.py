@@ -2,6 +2,7 @@
 
 from datetime import UTC, timedelta
 
+import pytest
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -100,8 +101,9 @@ def test_no_secret_reaches_the_audit_log(client, rendered, client_user, thredd_e
 
 
 def test_staff_read_and_filter_the_log_and_nobody_else_can(
-    client, organisation, other_organisation, client_user, other_client_user, engineer
+    client, organisation, other_organisation, client_user, other_client_user, thredd_engineer
 ):
+    engineer = thredd_engineer
     AuditEntry.objects.create(
         action=AuditAction.DOWNLOAD,
         actor=client_user,
@@ -150,3 +152,11 @@ def test_the_admin_shows_the_log_read_only(client, django_user_model):
         == 403
     )
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "2026-02-30", "yesterday"])
+def test_an_out_of_range_date_is_a_form_error_not_a_500(client, thredd_engineer, value):
+    verified_staff_login(client, thredd_engineer)
+    for name in ("since", "until"):
+        response = client.get(reverse("audit-log"), {name: value})
+        assert response.status_code == 200, (name, value)

@@ -67,6 +67,7 @@ def _values(request: ConnectivityRequest) -> dict[str, str]:
         "vpn_id": Vpn.objects.filter(site=site).first().pk,
         "artifact_id": request.artifacts.first().pk,
         "action": "approve",
+        "environment": "uat",
         "kind": "vpns",
         "object_id": request.pk,
         "pk": request.pk,

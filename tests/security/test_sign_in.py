@@ -7,14 +7,13 @@ from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
-from django.core import mail
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from connectivity.demo import DEMO_ENGINEER
-from connectivity.models import AuditAction, AuditEntry, User
+from connectivity.models import AuditAction, AuditEntry, Authenticator, OutboundEmail, User
 from tests.conftest import PASSWORD, totp_code
 
 WRONG = "not-the-password-at-all"
@@ -87,13 +86,14 @@ def test_password_reset_answers_alike_for_unknown_and_known_addresses(client, cl
     assert known.redirect_chain == unknown.redirect_chain == [(reverse("password_reset_done"), 302)]
     strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
     assert strip.sub("", known.content.decode()) == strip.sub("", unknown.content.decode())
-    assert [message.to for message in mail.outbox] == [[client_user.email]]
+    # The mail is in the outbox, for a worker to send after the page answered.
+    assert list(OutboundEmail.objects.values_list("recipient", flat=True)) == [client_user.email]
 
 
 def test_a_password_reset_link_works_once(client, client_user):
     client.post(reverse("password_reset"), {"email": client_user.email})
-    (message,) = mail.outbox
-    link = re.search(r"https?://[^/\s]+(/password-reset/[^\s]+/)", message.body).group(1)
+    (message,) = OutboundEmail.objects.all()
+    link = re.search(r"https?://[^/\s]+(/password-reset/[^\s]+/)", message.text_body).group(1)
     form = client.get(link, follow=True)
     set_password = form.redirect_chain[-1][0]
     new_password = "a-brand-new-long-passphrase"
@@ -128,7 +128,7 @@ def test_staff_must_enrol_an_authenticator_before_any_staff_page(client, thredd_
     enrol = client.get(reverse("mfa-enrol"))
     secret = enrol.context["secret"]
     assert reverse("review-queue") not in enrol.content.decode()  # no staff links before it
-    device = TOTPDevice.objects.get(user=thredd_engineer)
+    device = Authenticator.objects.get(user=thredd_engineer)
     assert not device.confirmed
     assert f"secret={secret}" in enrol.content.decode()  # the otpauth URI, for the app
     # The page shows the same secret until a code confirms it.
@@ -140,7 +140,7 @@ def test_staff_must_enrol_an_authenticator_before_any_staff_page(client, thredd_
     assert AuditEntry.objects.filter(action=AuditAction.MFA_FAILED).count() == 1
 
     # django-otp makes a wrong code wait a second before the next: that second passes.
-    TOTPDevice.objects.update(throttling_failure_timestamp=timezone_ago(seconds=5))
+    Authenticator.objects.update(throttling_failure_timestamp=timezone_ago(seconds=5))
     code = TOTP(base64.b32decode(secret)).token()
     response = client.post(reverse("mfa-enrol"), {"token": f"{code:06d}", "next": "/review/"})
     assert response.status_code == 302
@@ -150,7 +150,7 @@ def test_staff_must_enrol_an_authenticator_before_any_staff_page(client, thredd_
 
 
 def test_an_enrolled_engineer_enters_a_code_at_every_sign_in(client, thredd_engineer):
-    device = TOTPDevice.objects.create(user=thredd_engineer, name="phone", confirmed=True)
+    device = Authenticator.objects.create(user=thredd_engineer, name="phone", confirmed=True)
     _sign_in(client, thredd_engineer.email, PASSWORD)
     response = client.get(reverse("admin:index"))
     assert response.url.startswith(reverse("mfa-verify"))
@@ -166,7 +166,7 @@ def test_an_enrolled_engineer_enters_a_code_at_every_sign_in(client, thredd_engi
 
 
 def test_a_code_is_not_accepted_twice(client, thredd_engineer):
-    device = TOTPDevice.objects.create(user=thredd_engineer, name="phone", confirmed=True)
+    device = Authenticator.objects.create(user=thredd_engineer, name="phone", confirmed=True)
     code = totp_code(device)
     _sign_in(client, thredd_engineer.email, PASSWORD)
     assert client.post(reverse("mfa-verify"), {"token": code}).status_code == 302
@@ -189,6 +189,41 @@ def test_the_demo_engineer_is_enrolled_and_the_seed_prints_the_same_secret_each_
     uri = re.search(r"otpauth://totp/\S+", first).group(0)
     assert uri in second
     engineer = User.objects.get(email=DEMO_ENGINEER)
-    (device,) = TOTPDevice.objects.filter(user=engineer)
+    (device,) = Authenticator.objects.filter(user=engineer)
     assert device.confirmed
     assert device.config_url == uri
+
+
+def test_signing_in_to_ones_own_account_does_not_reset_guesses_at_another(
+    client, client_user, other_client_user
+):
+    """The probe's bypass: 9 wrong guesses, the attacker's own sign-in, again and again."""
+    for _ in range(9):
+        _sign_in(client, client_user.email, WRONG)
+    assert _sign_in(client, other_client_user.email, PASSWORD).status_code == 302
+    client.logout()
+    # The tenth guess locks, as if the attacker had not signed in between.
+    assert _sign_in(client, client_user.email, WRONG).status_code == 429
+    # The victim's account is locked, and the address for the attacker's own account too.
+    assert _sign_in(client, client_user.email, PASSWORD).status_code == 429
+    assert _sign_in(client, other_client_user.email, PASSWORD).status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_success_forgives_only_its_own_accounts_failures(client, client_user, other_client_user):
+    for _ in range(5):
+        _sign_in(client, client_user.email, WRONG)
+    for _ in range(3):
+        _sign_in(client, other_client_user.email, WRONG)
+    assert _sign_in(client, other_client_user.email, PASSWORD).status_code == 302
+    assert set(AccessAttempt.objects.values_list("username", flat=True)) == {client_user.email}
+
+
+def test_authenticator_secrets_are_encrypted_at_rest(thredd_engineer):
+    device = Authenticator.objects.create(user=thredd_engineer, name="phone", confirmed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key FROM connectivity_authenticator WHERE id = %s", [device.pk])
+        (stored,) = cursor.fetchone()
+    assert device.key not in stored  # only a Fernet token in the column
+    assert Authenticator.objects.get(pk=device.pk).key == device.key
+    assert TOTP(device.bin_key).token() == TOTP(bytes.fromhex(device.key)).token()

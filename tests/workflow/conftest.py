@@ -3,16 +3,7 @@
 import pytest
 
 from connectivity.choices import RequestStatus
-from tests.conftest import PASSWORD
 from tests.factories import request_create, subnets_confirm
-
-
-@pytest.fixture
-def staff_of_no_role(db):
-    """Thredd staff without the review permission."""
-    from connectivity.models import User
-
-    return User.objects.create_user("hal@thredd.example", PASSWORD, is_staff=True)
 
 
 @pytest.fixture

@@ -56,7 +56,8 @@ class TestCommentAdd:
 
     def test_staff_of_no_role_cannot_comment(self, client, staff_of_no_role, connectivity_request):
         verified_staff_login(client, staff_of_no_role)
-        assert _post(client, connectivity_request, body="hello").status_code == 403
+        # Without the engineer's role no request is theirs to see: not found.
+        assert _post(client, connectivity_request, body="hello").status_code == 404
         assert not Comment.objects.exists()
 
     def test_another_organisation_gets_404(self, client, other_client_user, connectivity_request):

@@ -131,6 +131,9 @@ class Command(BaseCommand):
         if doc is None:
             self._print_findings(findings)
             raise CommandError(f"{file} is not a request document Thredd can read.")
+        if has_errors(findings):  # unknown keys: what validate_request refuses, refused here
+            self._print_findings(findings)
+            raise CommandError(f"{file} has keys Thredd does not know (listed above).")
         return doc
 
     def _print_findings(self, findings) -> None:

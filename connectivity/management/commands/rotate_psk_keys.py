@@ -6,10 +6,15 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from connectivity.crypto import rotate_secret
-from connectivity.models import Artifact, Tunnel
+from connectivity.models import Artifact, Authenticator, PortalCertificateAuthority, Tunnel
 
 # The encrypted columns: tunnel PSKs and rendered configuration files (which hold PSKs).
-SECRET_COLUMNS = ((Tunnel, "psk", "tunnel PSKs"), (Artifact, "content", "configuration files"))
+SECRET_COLUMNS = (
+    (Tunnel, "psk", "tunnel PSKs"),
+    (Artifact, "content", "configuration files"),
+    (Authenticator, "key", "staff authenticator secrets"),
+    (PortalCertificateAuthority, "private_key_pem", "mTLS CA keys"),
+)
 
 
 def _on_newest_key(newest: Fernet, token: str) -> bool:
