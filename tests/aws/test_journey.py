@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from connectivity.choices import AwsStatus, RequestStatus
-from connectivity.models import AwsVpnConnection, Tunnel
-from connectivity.services import aws
+from connectivity.models import AwsVpnConnection, ThreddSettings, Tunnel
+from connectivity.services import aws, workflow
 from tests.client.test_journeys import check_page
 from tests.documents import CONTACT_EMAIL
 from tests.factories import request_create, subnets_confirm
@@ -93,3 +93,33 @@ def test_approve_provision_download_and_watch_the_tunnels(
     client_page.reload()
     expect(client_page.get_by_test_id("thredd-side-tunnel").first).to_contain_text("Down since")
     check_page(client_page, "request-tunnel-down")
+
+
+def test_the_record_and_retire_pages_are_accessible_in_their_error_states(
+    live_server, page, organisation, client_user, thredd_engineer, settings
+):
+    """An engineer without AWS access records Thredd's side by hand, mistyping first."""
+    settings.AWS_PROVISIONING = False
+    ThreddSettings.objects.create(environment="uat")
+    reviewed = request_create(
+        organisation=organisation, created_by=client_user, status=RequestStatus.IN_REVIEW
+    )
+    subnets_confirm(request=reviewed, engineer=thredd_engineer)
+    workflow.request_transition("approve", request=reviewed, actor=thredd_engineer)
+    _sign_in(page, live_server, thredd_engineer, "/review/")
+    page.goto(f"{live_server.url}/review/{reviewed.reference}/")
+    page.get_by_role("link", name="Record AWS's values").click()
+    page.get_by_label("VPN connection ID").fill("vpn-not-hex")
+    page.get_by_label("Tunnel 1: AWS outside IP address").fill("35.176.9.10")
+    page.get_by_role("button", name="Record and prepare the client's files").click()
+    expect(page.get_by_test_id("error-summary")).to_contain_text("VPN connection ID as AWS")
+    expect(page.get_by_label("Tunnel 1: AWS outside IP address")).to_have_value("35.176.9.10")
+    check_page(page, "aws-record-errors")
+    page.set_viewport_size({"width": 375, "height": 800})
+    check_page(page, "aws-record-errors-375")
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{live_server.url}/review/{reviewed.reference}/retire/confirm/")
+    page.get_by_role("button", name="Retire the connection").click()
+    expect(page.get_by_test_id("error-summary")).to_contain_text("Say why the connection")
+    check_page(page, "retire-errors")
