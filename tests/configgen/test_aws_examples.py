@@ -232,10 +232,6 @@ def test_fortios_has_aws_example_statements(case):
 # Not needed: the static route's next hop as AWS's inside address (ours names the VTI,
 # `logical vpntN`, the same path); AWS's inbound route filter "BGP policy based on AS" (ours
 # is the import route map that allows and sets local preference).
-# Not in the file (reported): `set interface vpntN state on` (AWS's BGP example sets it after
-# `add vpn tunnel`); setting `tunnel_keepalive_method` to `dpd` in GuiDBedit (ours only says
-# "Permanent tunnels on, with DPD"); "Enable VPN Directional Match in VPN Column" and the
-# directional match rules (ours says access rules "in community").
 @pytest.mark.parametrize("case", cases_of("gaia"), ids=lambda c: c.name)
 def test_checkpoint_has_aws_example_statements(case):
     vpn, _, text, lines = rendered(case)
@@ -249,6 +245,7 @@ def test_checkpoint_has_aws_example_statements(case):
                 rf"remote {E(t.thredd_inside_ip)} peer {device}",
             ),
             ("VTI MTU", rf"set interface vpnt{t.unit} mtu {vpn.mtu}"),
+            ("VTI up", rf"set interface vpnt{t.unit} state on"),
         ]
         if vpn.bgp:
             peer = rf"set bgp external remote-as {vpn.bgp.thredd_asn} peer {E(t.thredd_inside_ip)}"
@@ -301,6 +298,12 @@ def test_checkpoint_has_aws_example_statements(case):
         f"renegotiate every {vpn.tunnels[0].phase2.lifetime} seconds",
         '"One VPN tunnel per Gateway pair"',
         "Permanent tunnels on",
+        "set VPN > tunnel_keepalive_method to dpd",
+        '"Enable VPN Directional Match in VPN Column"',
+        '"Match traffic in this direction only"',
+        f"Internal_clear > Thredd_VPN{vpn.number}\n",
+        f"Thredd_VPN{vpn.number} > Thredd_VPN{vpn.number}\n",
+        f"Thredd_VPN{vpn.number} > Internal_clear\n",
         *(f"Thredd_VPN{vpn.number}_T{t.number}: {t.psk}" for t in vpn.tunnels),
         "Access rules: allow your subnets",
         "set fw_clamp_tcp_mss to true",
