@@ -49,8 +49,6 @@ E = re.escape  # values in patterns are literal
 # Not needed: `anti-replay yes` (PAN-OS's default); `local-address ip` (the interface's own
 # address is used when only the interface is named). Static routing is not in AWS's PAN-OS
 # example: its routes and tunnel monitor are read back in test_vendor_readback.py.
-# Relies on a default: AWS sets `peer ... enable yes`; ours leaves BGP peers at PAN-OS's
-# default (enabled).
 @pytest.mark.parametrize("case", cases_of("panos"), ids=lambda c: c.name)
 def test_panos_has_aws_example_statements(case):
     vpn, _, _, lines = rendered(case)
@@ -103,6 +101,8 @@ def test_panos_has_aws_example_statements(case):
             bgp = "set network virtual-router \\S+ protocol bgp"
             peer = f"{bgp} peer-group {n} peer {n}"
             required += [
+                ("BGP peer group on", rf"{bgp} peer-group {n} enable yes"),
+                ("BGP peer on", rf"{peer} enable yes"),
                 (
                     "BGP peer: keepalive and hold time",
                     rf"{peer} connection-options "
