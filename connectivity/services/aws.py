@@ -112,7 +112,7 @@ class AwsMisconfigured(Exception):
     """The portal cannot ask AWS at all (no credentials, no region): staff must act."""
 
 
-def _aws_call(call: Callable, **parameters):
+def aws_call(call: Callable, **parameters):
     """Call AWS; turn a transient failure into AwsUnavailable and let a refusal propagate."""
     try:
         return call(**parameters)
@@ -129,7 +129,7 @@ def _aws_call(call: Callable, **parameters):
         raise AwsUnavailable(str(exc)) from exc
 
 
-def _refusal(exc: ClientError) -> str:
+def aws_refusal(exc: ClientError) -> str:
     """Say, for staff, what AWS refused and why, in AWS's own words."""
     error = exc.response.get("Error", {})
     operation = getattr(exc, "operation_name", "AWS")
@@ -308,7 +308,7 @@ def _failed(row, reason: str):
 
 def _customer_gateway(ec2, vpn: Vpn, tags: list[dict]) -> str:
     """Return our customer gateway for `vpn`'s peer, creating it unless it exists already."""
-    found = _aws_call(ec2.describe_customer_gateways, Filters=_tag_filter(tags))
+    found = aws_call(ec2.describe_customer_gateways, Filters=_tag_filter(tags))
     for gateway in found["CustomerGateways"]:
         if (
             _has_tags(gateway, tags)
@@ -318,7 +318,7 @@ def _customer_gateway(ec2, vpn: Vpn, tags: list[dict]) -> str:
             return gateway["CustomerGatewayId"]
     site = vpn.site
     asn = site.bgp_asn if site.routing == Routing.BGP else STATIC_CUSTOMER_GATEWAY_ASN
-    created = _aws_call(
+    created = aws_call(
         ec2.create_customer_gateway,
         BgpAsn=asn,
         PublicIp=vpn.peer_ip,
@@ -359,11 +359,11 @@ def tunnel_options(vpn: Vpn) -> list[dict]:
 
 def _vpn_connection(ec2, *, vpn: Vpn, thredd: ThreddSettings, customer_gateway_id: str, tags):
     """Return our VPN connection for `vpn` as AWS describes it, creating it unless it exists."""
-    found = _aws_call(ec2.describe_vpn_connections, Filters=_tag_filter(tags))
+    found = aws_call(ec2.describe_vpn_connections, Filters=_tag_filter(tags))
     for connection in found["VpnConnections"]:
         if _has_tags(connection, tags) and connection["State"] in {"pending", "available"}:
             return connection
-    created = _aws_call(
+    created = aws_call(
         ec2.create_vpn_connection,
         CustomerGatewayId=customer_gateway_id,
         Type="ipsec.1",
@@ -379,7 +379,7 @@ def _vpn_connection(ec2, *, vpn: Vpn, thredd: ThreddSettings, customer_gateway_i
 
 def _attachment_of(ec2, vpn_connection_id: str) -> str:
     """Return the transit gateway attachment AWS made for a VPN connection ("" if not yet)."""
-    found = _aws_call(
+    found = aws_call(
         ec2.describe_transit_gateway_attachments,
         Filters=[
             {"Name": "resource-id", "Values": [vpn_connection_id]},
@@ -416,7 +416,7 @@ def _routes_sync(
     for cidr in wanted:
         if cidr in row.routes:
             continue
-        existing = _aws_call(
+        existing = aws_call(
             ec2.search_transit_gateway_routes,
             TransitGatewayRouteTableId=thredd.transit_gateway_route_table_id,
             Filters=[
@@ -434,7 +434,7 @@ def _routes_sync(
             )
         ]
         if not ours:
-            _aws_call(
+            aws_call(
                 ec2.create_transit_gateway_route,
                 DestinationCidrBlock=cidr,
                 TransitGatewayRouteTableId=thredd.transit_gateway_route_table_id,
@@ -448,7 +448,7 @@ def _routes_sync(
 
 def _route_delete(ec2, thredd: ThreddSettings, cidr: str) -> None:
     try:
-        _aws_call(
+        aws_call(
             ec2.delete_transit_gateway_route,
             TransitGatewayRouteTableId=thredd.transit_gateway_route_table_id,
             DestinationCidrBlock=cidr,
@@ -488,7 +488,7 @@ def vpn_connection_provision(*, connection_id: int) -> AwsVpnConnection:
         gateway_id = _customer_gateway(ec2, vpn, tags)
         if connection.vpn_connection_id and gateway_id != connection.customer_gateway_id:
             # The client's address changed in an amendment: move the connection over.
-            _aws_call(
+            aws_call(
                 ec2.modify_vpn_connection,
                 VpnConnectionId=connection.vpn_connection_id,
                 CustomerGatewayId=gateway_id,
@@ -496,7 +496,7 @@ def vpn_connection_provision(*, connection_id: int) -> AwsVpnConnection:
             _customer_gateway_delete(ec2, connection.customer_gateway_id)
         _remember(connection, customer_gateway_id=gateway_id)
         if connection.vpn_connection_id:
-            described = _aws_call(
+            described = aws_call(
                 ec2.describe_vpn_connections, VpnConnectionIds=[connection.vpn_connection_id]
             )["VpnConnections"][0]
         else:
@@ -518,7 +518,7 @@ def vpn_connection_provision(*, connection_id: int) -> AwsVpnConnection:
         wanted = _client_subnets(vpn.site) if vpn.site.routing == Routing.STATIC else []
         _routes_sync(ec2, connection, thredd=thredd, attachment_id=attachment_id, wanted=wanted)
     except ClientError as exc:
-        return _failed(connection, _refusal(exc))
+        return _failed(connection, aws_refusal(exc))
     except AwsMisconfigured as exc:
         return _failed(connection, str(exc))
     return _vpn_ready(connection, vpn=vpn, outside_ips=outside)
@@ -558,7 +558,7 @@ def _customer_gateway_delete(ec2, gateway_id: str) -> None:
     if not gateway_id:
         return
     try:
-        _aws_call(ec2.delete_customer_gateway, CustomerGatewayId=gateway_id)
+        aws_call(ec2.delete_customer_gateway, CustomerGatewayId=gateway_id)
     except ClientError as exc:
         if "NotFound" not in exc.response.get("Error", {}).get("Code", ""):
             raise
@@ -585,7 +585,7 @@ def peering_attachment_provision(*, attachment_id: int) -> AwsPeeringAttachment:
     try:
         found = [
             item
-            for item in _aws_call(
+            for item in aws_call(
                 ec2.describe_transit_gateway_peering_attachments, Filters=_tag_filter(tags)
             )["TransitGatewayPeeringAttachments"]
             if _has_tags(item, tags)
@@ -594,7 +594,7 @@ def peering_attachment_provision(*, attachment_id: int) -> AwsPeeringAttachment:
         described = (
             found[0]
             if found
-            else _aws_call(
+            else aws_call(
                 ec2.create_transit_gateway_peering_attachment,
                 TransitGatewayId=thredd.transit_gateway_id,
                 PeerTransitGatewayId=site.tgw_id,
@@ -615,7 +615,7 @@ def peering_attachment_provision(*, attachment_id: int) -> AwsPeeringAttachment:
                 wanted=_client_subnets(site),
             )
     except ClientError as exc:
-        return _failed(peering, _refusal(exc))
+        return _failed(peering, aws_refusal(exc))
     except AwsMisconfigured as exc:
         return _failed(peering, str(exc))
     with transaction.atomic():
@@ -637,7 +637,7 @@ def peering_attachments_poll() -> int:
     for peering in waiting:
         thredd = _thredd_settings(peering.environment)
         ec2 = ec2_client(thredd.aws_region)
-        described = _aws_call(
+        described = aws_call(
             ec2.describe_transit_gateway_peering_attachments,
             TransitGatewayAttachmentIds=[peering.attachment_id],
         )["TransitGatewayPeeringAttachments"]
@@ -877,13 +877,13 @@ def vpn_connection_decommission(*, connection_id: int) -> AwsVpnConnection:
             _remember(connection, routes=[route for route in connection.routes if route != cidr])
         if connection.vpn_connection_id:
             try:
-                _aws_call(ec2.delete_vpn_connection, VpnConnectionId=connection.vpn_connection_id)
+                aws_call(ec2.delete_vpn_connection, VpnConnectionId=connection.vpn_connection_id)
             except ClientError as exc:
                 if "NotFound" not in exc.response.get("Error", {}).get("Code", ""):
                     raise
         _customer_gateway_delete(ec2, connection.customer_gateway_id)
     except ClientError as exc:
-        return _failed(connection, _refusal(exc))
+        return _failed(connection, aws_refusal(exc))
     return _decommissioned(connection, "VPN connection", connection.vpn_connection_id)
 
 
@@ -900,7 +900,7 @@ def peering_attachment_decommission(*, attachment_id: int) -> AwsPeeringAttachme
             _remember(peering, routes=[route for route in peering.routes if route != cidr])
         if peering.attachment_id:
             try:
-                _aws_call(
+                aws_call(
                     ec2.delete_transit_gateway_peering_attachment,
                     TransitGatewayAttachmentId=peering.attachment_id,
                 )
@@ -908,7 +908,7 @@ def peering_attachment_decommission(*, attachment_id: int) -> AwsPeeringAttachme
                 if "NotFound" not in exc.response.get("Error", {}).get("Code", ""):
                     raise
     except ClientError as exc:
-        return _failed(peering, _refusal(exc))
+        return _failed(peering, aws_refusal(exc))
     return _decommissioned(peering, "peering attachment", peering.attachment_id)
 
 
@@ -954,7 +954,7 @@ def telemetry_poll() -> int:
         ec2 = ec2_client(thredd.aws_region)
         for start in range(0, len(connections), DESCRIBE_BATCH):
             batch = {c.vpn_connection_id: c for c in connections[start : start + DESCRIBE_BATCH]}
-            described = _aws_call(ec2.describe_vpn_connections, VpnConnectionIds=list(batch))
+            described = aws_call(ec2.describe_vpn_connections, VpnConnectionIds=list(batch))
             for item in described["VpnConnections"]:
                 changed += _telemetry_record(
                     batch[item["VpnConnectionId"]], item.get("VgwTelemetry", [])

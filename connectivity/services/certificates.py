@@ -46,9 +46,9 @@ from connectivity.models import (
 from connectivity.tasks import AwsUnavailable
 
 from .audit import audit_record
-from .aws import AwsMisconfigured, _aws_call, _refusal
+from .aws import AwsMisconfigured, aws_call, aws_refusal
 from .downloads import ArtifactUnavailable, Download, safe_file_name
-from .notifications import _outbox_rows, request_url
+from .notifications import outbox_rows, request_url
 
 logger = logging.getLogger(__name__)
 
@@ -310,11 +310,11 @@ def _pca_issue(certificate: ClientCertificate, ca_arn: str) -> tuple[str, str]:
     """
     client = pca_client(ca_arn.split(":")[3])
     if not certificate.aws_certificate_arn:
-        described = _aws_call(client.describe_certificate_authority, CertificateAuthorityArn=ca_arn)
+        described = aws_call(client.describe_certificate_authority, CertificateAuthorityArn=ca_arn)
         algorithm = described["CertificateAuthority"]["CertificateAuthorityConfiguration"][
             "SigningAlgorithm"
         ]
-        issued = _aws_call(
+        issued = aws_call(
             client.issue_certificate,
             CertificateAuthorityArn=ca_arn,
             Csr=certificate.csr_pem.encode("ascii"),
@@ -329,7 +329,7 @@ def _pca_issue(certificate: ClientCertificate, ca_arn: str) -> tuple[str, str]:
                 aws_certificate_arn=certificate.aws_certificate_arn
             )
     try:
-        got = _aws_call(
+        got = aws_call(
             client.get_certificate,
             CertificateAuthorityArn=ca_arn,
             CertificateArn=certificate.aws_certificate_arn,
@@ -393,7 +393,7 @@ def certificate_issue(*, certificate_id: int) -> ClientCertificate:
             return _failed(_locked(certificate_id), str(exc))
     except ClientError as exc:
         with transaction.atomic():
-            return _failed(_locked(certificate_id), _refusal(exc))
+            return _failed(_locked(certificate_id), aws_refusal(exc))
     with transaction.atomic():
         certificate = _locked(certificate_id)
         if certificate.status != CertificateStatus.PENDING:
@@ -506,7 +506,7 @@ def _expiry_rows(certificate: ClientCertificate, *, days: int) -> list[OutboundE
     recipients = [address for address in _expiry_recipients(request) if address not in mailed]
     if not recipients:
         return []
-    rows = _outbox_rows(
+    rows = outbox_rows(
         request=request,
         template="connectivity/emails/certificate_expiry",
         context={

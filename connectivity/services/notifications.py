@@ -85,7 +85,7 @@ def outbox_emails_create(*, event: RequestEvent) -> list[OutboundEmail]:
     after commit.
     """
     request = event.request
-    return _outbox_rows(
+    return outbox_rows(
         request=request,
         template=f"connectivity/emails/{event.to_status}",
         context={"request": request, "event": event, "link": request_url(request)},
@@ -106,7 +106,7 @@ def tunnel_down_emails_create(*, tunnel: Tunnel) -> list[OutboundEmail]:
         for contact in request.contacts.all()
         if contact.role == ContactRole.TECHNICAL and contact.email
     }
-    return _outbox_rows(
+    return outbox_rows(
         request=request,
         template="connectivity/emails/tunnel_down",
         context={
@@ -121,7 +121,7 @@ def tunnel_down_emails_create(*, tunnel: Tunnel) -> list[OutboundEmail]:
     )
 
 
-def _outbox_rows(
+def outbox_rows(
     *,
     request: ConnectivityRequest,
     template: str,

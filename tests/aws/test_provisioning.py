@@ -389,7 +389,7 @@ def test_a_failed_create_is_reported_as_aws_said(moto_aws):
         moto_aws.ec2.create_vpn_connection(
             CustomerGatewayId="cgw-00000000", Type="ipsec.1", TransitGatewayId="tgw-00000000"
         )
-    assert "AWS refused CreateVpnConnection" in aws._refusal(caught.value)
+    assert "AWS refused CreateVpnConnection" in aws.aws_refusal(caught.value)
 
 
 def test_without_credentials_the_reason_says_so(moto_aws, approve, monkeypatch):
