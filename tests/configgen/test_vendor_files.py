@@ -146,6 +146,15 @@ def test_panos_static_has_tunnel_monitor():
     assert any(line.endswith("action fail-over") for line in body)
 
 
+def test_panos_asks_for_an_mss_adjustment_not_an_mss():
+    """PAN-OS's Adjust TCP MSS takes bytes subtracted from the interface MTU (40 to 300)."""
+    vpn, _, text = render("panos", "paloalto")
+    adjustment = vpn.mtu - vpn.mss
+    assert 40 <= adjustment <= 300
+    assert f"IPv4 MSS adjustment of {adjustment}:" in text
+    assert f"MSS adjustment to {vpn.mss}" not in text
+
+
 def test_panos_bgp_redistributes_the_subnets_and_prefers_tunnel_1():
     vpn, subnets, text = render("panos", "paloalto", routing="bgp")
     body = lines(text)

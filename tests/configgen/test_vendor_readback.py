@@ -576,26 +576,22 @@ def test_routeros_reads_back(case):
 
         address = named(menus["/ip address"], "comment", f"{t.name} inside")
         check_inside(address["address"], t)
-        # Policy-based: the tunnel's own /30 (BGP and monitoring) and, for static routing,
-        # the one summarised selector pair AWS takes per tunnel.
+        # Policy-based: the tunnel's own /30 (BGP and monitoring) and, static or BGP, the
+        # one summarised selector pair AWS takes per tunnel: with BGP too, a learned route
+        # carries traffic only where a policy covers it.
         policies = [p for p in menus["/ip ipsec policy"] if p["peer"] == t.name]
         assert all(p["tunnel"] == "yes" and p["proposal"] == t.name for p in policies)
         pairs = {(p["src-address"], p["dst-address"], p.get("disabled", "no")) for p in policies}
-        expected = {(t.inside.cidr, t.inside.cidr, "no")}
-        if not vpn.bgp:
-            expected.add(
-                (
-                    vpn.local_selector.cidr,
-                    vpn.remote_selector.cidr,
-                    "no" if t.preferred else "yes",
-                )
-            )
-        assert pairs == expected
+        assert pairs == {
+            (t.inside.cidr, t.inside.cidr, "no"),
+            (vpn.local_selector.cidr, vpn.remote_selector.cidr, "no" if t.preferred else "yes"),
+        }
+    # Every Thredd range routed or announced, and every client subnet, is inside the policy.
+    remote = IPv4Network(vpn.remote_selector.cidr)
+    assert all(IPv4Network(r.cidr).subnet_of(remote) for r in vpn.routes)
+    local = IPv4Network(vpn.local_selector.cidr)
+    assert all(IPv4Network(s.cidr).subnet_of(local) for s in subnets)
     if not vpn.bgp:
-        remote = IPv4Network(vpn.remote_selector.cidr)
-        assert all(IPv4Network(r.cidr).subnet_of(remote) for r in vpn.routes)
-        local = IPv4Network(vpn.local_selector.cidr)
-        assert all(IPv4Network(s.cidr).subnet_of(local) for s in subnets)
         assert "/routing bgp connection" not in menus
         return
     connections = menus["/routing bgp connection"]
