@@ -8,6 +8,11 @@ FROM python:3.12-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_ENV=production
 WORKDIR /app
 RUN useradd --create-home --uid 1000 portal
+# WeasyPrint (the setup form's PDF) draws text with Pango and HarfBuzz, in DejaVu fonts.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 COPY thredd_onboard ./thredd_onboard
 COPY connectivity ./connectivity

@@ -6,22 +6,28 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# The port `make run` serves on (`make run PORT=8001`); links in mail follow it.
+PORT ?= 8000
 # Debian packages the test suite drives: a real browser, a real IPsec stack, and the web
 # servers that load the generated mTLS files.
+# WeasyPrint (the setup form's PDF) draws text with Pango and HarfBuzz, in DejaVu fonts.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 SYSTEM_PACKAGES := chromium strongswan-swanctl charon-systemd libcharon-extra-plugins \
 	strongswan-starter strongswan-charon libstrongswan-standard-plugins iproute2 iputils-ping \
-	nginx apache2 frr nftables
+	nginx apache2 frr nftables $(PDF_PACKAGES)
 
-.PHONY: help run test worker beat lint format golden check-python install system-deps bench
+.PHONY: help run test worker beat lint format golden check-python install system-deps bench \
+	screenshots
 
 help:
-	@echo "make run     start the portal on http://127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL)"
+	@echo "make run     start the portal on http://127.0.0.1:8000 (PORT=...; embedded PostgreSQL unless DATABASE_URL)"
 	@echo "make test    run the whole test suite against PostgreSQL (DATABASE_URL or the embedded one)"
 	@echo "make worker  run a Celery worker (needs CELERY_BROKER_URL and DATABASE_URL)"
 	@echo "make beat    run Celery beat, the periodic sweeps"
 	@echo "make lint    ruff lint and format check"
 	@echo "make golden  regenerate the configuration golden files after a template change"
 	@echo "make bench   seed a database at Thredd's scale, measure the portal, write BENCHMARKS.md"
+	@echo "make screenshots  the main pages at 1280 px and 375 px wide, into var/screenshots/"
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -44,7 +50,8 @@ node_modules/.installed: package.json package-lock.json
 install: $(VENV)/.installed node_modules/.installed
 
 run: install
-	$(BIN)/python -m thredd_onboard.run
+	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES="$(PDF_PACKAGES)"
+	$(BIN)/python -m thredd_onboard.run --port $(PORT)
 
 test: install system-deps
 	$(BIN)/python -m thredd_onboard.embedded -- $(BIN)/pytest $(PYTEST_ARGS)
@@ -78,3 +85,9 @@ system-deps:
 bench: install
 	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES=wrk
 	$(BIN)/python -m bench.run
+
+# The main pages at 1280 px and 375 px wide, into var/screenshots/ (git-ignored), from the
+# demo data on the database `make run` uses; each run sends one more demo request.
+screenshots: install
+	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES=chromium
+	$(BIN)/python -m thredd_onboard.screenshots

@@ -72,12 +72,19 @@ class UserAdmin(DjangoUserAdmin):
     form = AdminUserChangeForm
     add_form = AdminUserCreationForm
     ordering = ["email"]
-    list_display = ["email", "organisation", "is_staff", "is_active", "last_login"]
-    list_filter = ["is_staff", "is_active", "organisation"]
+    list_display = [
+        "email",
+        "organisation",
+        "is_client_admin",
+        "is_staff",
+        "is_active",
+        "last_login",
+    ]
+    list_filter = ["is_staff", "is_client_admin", "is_active", "organisation"]
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Person", {"fields": ["first_name", "last_name", "organisation"]}),
+        ("Person", {"fields": ["first_name", "last_name", "organisation", "is_client_admin"]}),
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]

@@ -323,3 +323,10 @@ def find_platform(vendor: str, platform: str) -> Platform | None:
     return next(
         (item for item in CATALOGUE if item.vendor == vendor and item.key == platform), None
     )
+
+
+def device_name(vendor: str | None, platform: str | None) -> str:
+    """Return a device as people name it, such as "Cisco ASA 9.7+, route-based (VTI)"; one the
+    catalogue does not offer is named by what was entered ("" for nothing)."""
+    found = find_platform(vendor or "", platform or "")
+    return found.name if found else " ".join(part for part in (vendor, platform) if part)

@@ -127,5 +127,7 @@ def service_labels(values) -> tuple[str, ...]:
 
 
 def services_label(values) -> str:
-    """Return services in plain words, such as "Web Services and EHI"."""
-    return " and ".join(service_labels(values))
+    """Return services in plain words: "EHI", "Web Services and EHI", "Web Services, EHI
+    and Thredd Portal"."""
+    labels = list(service_labels(values))
+    return " and ".join(filter(None, [", ".join(labels[:-1]), *labels[-1:]]))

@@ -42,6 +42,8 @@ DEMO_ORGANISATIONS = [
     ("Acme Payments", "acme-payments", "ada@acme-payments.example"),
     ("Borealis Cards", "borealis-cards", "ben@borealis-cards.example"),
 ]
+# Ada also invites her colleagues, so `make run` shows the client admin's pages; Ben does not.
+DEMO_CLIENT_ADMINS = {"ada@acme-payments.example"}
 DEMO_ENGINEER = "engineer@thredd.example"
 THREDD_ENGINEERS_GROUP = "Thredd engineers"  # made by migration 0005 on every database
 
@@ -92,8 +94,15 @@ def demo_load() -> list[DemoSignIn]:
     sign_ins = [DemoSignIn("Thredd engineer", DEMO_ENGINEER, "Thredd", _authenticator(engineer))]
     for name, slug, email in DEMO_ORGANISATIONS:
         organisation, _ = Organisation.objects.get_or_create(slug=slug, defaults={"name": name})
-        _demo_user(email, is_staff=False, organisation=organisation, first_name=email[0].upper())
-        sign_ins.append(DemoSignIn("Client user", email, organisation.name))
+        user = _demo_user(
+            email, is_staff=False, organisation=organisation, first_name=email[0].upper()
+        )
+        if email in DEMO_CLIENT_ADMINS and not user.is_client_admin:
+            # A database seeded before the role existed gets it on the next start.
+            user.is_client_admin = True
+            user.save(update_fields=["is_client_admin"])
+        role = "Client admin" if user.is_client_admin else "Client user"
+        sign_ins.append(DemoSignIn(role, email, organisation.name))
     return sign_ins
 
 

@@ -8,6 +8,8 @@ lists only what differs, in the order a reviewer reads a request.
 from dataclasses import dataclass
 from itertools import zip_longest
 
+from connectivity.catalogue import device_name
+from connectivity.choices import ContactRole, Routing, SubnetPurpose, choice_label, services_label
 from connectivity.document import RequestDocument, Site
 
 
@@ -31,11 +33,9 @@ class Change:
 
 def document_changes(before: RequestDocument, after: RequestDocument) -> list[Change]:
     """Return every difference between two revisions of one request."""
-    changes = _compare("Services", _listing(before.services), _listing(after.services))
+    changes = _compare("Services", services_label(before.services), services_label(after.services))
     changes += _compare_sets(
-        "Contact",
-        {f"{c.name or ''} <{c.email}> ({c.role})".strip() for c in before.contacts},
-        {f"{c.name or ''} <{c.email}> ({c.role})".strip() for c in after.contacts},
+        "Contact", {_contact(c) for c in before.contacts}, {_contact(c) for c in after.contacts}
     )
     old_sites = {(site.name or "").casefold(): site for site in before.sites}
     new_sites = {(site.name or "").casefold(): site for site in after.sites}
@@ -66,7 +66,7 @@ def _site_changes(old: Site, new: Site) -> list[Change]:
             continue
         changes += _compare(f"{label} peer IP", old_vpn.peer_ip or "", new_vpn.peer_ip or "")
         changes += _compare(
-            f"{label} services", _listing(old_vpn.services), _listing(new_vpn.services)
+            f"{label} services", services_label(old_vpn.services), services_label(new_vpn.services)
         )
         changes += _compare(f"{label} device", _device(old_vpn), _device(new_vpn))
         changes += _compare(
@@ -77,14 +77,14 @@ def _site_changes(old: Site, new: Site) -> list[Change]:
     ):
         changes += _compare(
             f"{where}: attachment {index} services",
-            _listing(old_one.services) if old_one else "",
-            _listing(new_one.services) if new_one else "",
+            services_label(old_one.services) if old_one else "",
+            services_label(new_one.services) if new_one else "",
         )
     changes += _compare(f"{where}: transit gateway", _tgw(old), _tgw(new))
     changes += _compare_sets(
         f"{where}: subnet",
-        {f"{subnet.cidr} ({subnet.purpose})" for subnet in old.subnets},
-        {f"{subnet.cidr} ({subnet.purpose})" for subnet in new.subnets},
+        {_subnet(subnet) for subnet in old.subnets},
+        {_subnet(subnet) for subnet in new.subnets},
     )
     return changes
 
@@ -99,21 +99,27 @@ def _compare_sets(where: str, before: set[str], after: set[str]) -> list[Change]
     ]
 
 
-def _listing(values) -> str:
-    return ", ".join(values)
+def _contact(contact) -> str:
+    role = choice_label(ContactRole, contact.role, missing="role not chosen")
+    return f"{contact.name or ''} <{contact.email}> ({role})".strip()
+
+
+def _subnet(subnet) -> str:
+    return f"{subnet.cidr} ({choice_label(SubnetPurpose, subnet.purpose)})"
 
 
 def _routing(site: Site) -> str:
-    if site.routing == "bgp" and site.bgp is not None:
+    if site.routing == Routing.BGP and site.bgp is not None:
         return f"BGP (ASN {site.bgp.asn})"
-    return site.routing or ""
+    return choice_label(Routing, site.routing, missing="")
 
 
 def _device(vpn) -> str:
     device = vpn.device
     if device is None:
         return ""
-    return " ".join(part for part in (device.vendor, device.platform, device.software) if part)
+    named = device_name(device.vendor, device.platform)
+    return " ".join(part for part in (named, device.software) if part)
 
 
 def _tgw(site: Site) -> str:
@@ -127,7 +133,7 @@ def _tgw(site: Site) -> str:
 def _vpn_summary(vpn) -> str:
     if vpn is None:
         return ""
-    return f"peer {vpn.peer_ip}, {_device(vpn)}, carries {_listing(vpn.services)}"
+    return f"peer {vpn.peer_ip}, {_device(vpn)}, carries {services_label(vpn.services)}"
 
 
 def _site_summary(site: Site | None) -> str:

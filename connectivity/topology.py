@@ -24,13 +24,25 @@ MARGIN = 16
 COLUMNS = {"subnets": (16, 210), "carriers": (290, 240), "thredd": (610, 134)}
 
 
+# Each box's fill, border and text colour, as SVG presentation attributes rather than page
+# CSS: the picture then looks the same on the page (no inline style, which the Content
+# Security Policy refuses) and in the setup form's PDF, whose SVG renderer reads no page CSS.
+BOX_COLOURS = {
+    "topology-subnet": ("#e7f1ff", "#0d6efd", "#212529"),
+    "topology-carrier": ("#fff", "#1d1a3f", "#212529"),
+    "topology-thredd": ("#1d1a3f", "#1d1a3f", "#fff"),
+}
+
+
 def _box(x: int, y: int, width: int, lines: list[str], css: str) -> str:
+    fill, stroke, ink = BOX_COLOURS[css]
     texts = "".join(
-        f'<text x="{x + 10}" y="{y + 20 + 16 * number}">{escape(line)}</text>'
+        f'<text x="{x + 10}" y="{y + 20 + 16 * number}" fill="{ink}">{escape(line)}</text>'
         for number, line in enumerate(lines)
     )
     return (
-        f'<rect class="{css}" x="{x}" y="{y}" width="{width}" height="{BOX_HEIGHT}" rx="6"/>{texts}'
+        f'<rect class="{css}" x="{x}" y="{y}" width="{width}" height="{BOX_HEIGHT}" rx="6" '
+        f'fill="{fill}" stroke="{stroke}" stroke-width="1.5"/>{texts}'
     )
 
 
@@ -40,7 +52,10 @@ def centre(position: int) -> int:
 
 
 def _line(x1: int, y1: int, x2: int, y2: int) -> str:
-    return f'<line class="topology-link" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}"/>'
+    return (
+        f'<line class="topology-link" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" '
+        'stroke="#6c757d" stroke-width="2"/>'
+    )
 
 
 def site_topology_svg(
@@ -84,6 +99,7 @@ def site_topology_svg(
     )
     return mark_safe(  # noqa: S308 - every text above is escaped
         f'<svg class="topology" role="img" aria-labelledby="{title_id}" '
-        f'viewBox="0 0 {WIDTH} {height}" width="100%" xmlns="http://www.w3.org/2000/svg">'
+        f'viewBox="0 0 {WIDTH} {height}" width="100%" font-size="13" '
+        'font-family="system-ui, DejaVu Sans, sans-serif" xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{title_id}">{escape(description)}</title>{"".join(parts)}</svg>'
     )

@@ -215,6 +215,11 @@ def _definitions(name: str) -> list[str]:
         ("services_label", "connectivity.choices"),
         ("_stored", "connectivity.services.drafts"),
         ("_label", None),
+        # Where a finding is, in words, and a device's name.
+        ("finding_place", "connectivity.places"),
+        ("place_name", "connectivity.places"),
+        ("parent_path", "connectivity.places"),
+        ("device_name", "connectivity.catalogue"),
     ],
 )
 def test_each_decision_is_made_in_exactly_one_place(name, home):

@@ -47,11 +47,50 @@ def environment_with_database() -> dict[str, str]:
     """
     environment = dict(os.environ)
     if not environment.get("DATABASE_URL"):
-        url, server = embedded_database_url()
-        _servers.append(server)
-        environment["DATABASE_URL"] = url
-        print(f"Using the embedded PostgreSQL under {DATA_DIR}", flush=True)
+        environment["DATABASE_URL"] = _joined_url()
     return environment
+
+
+def use_embedded_unless_configured() -> bool:
+    """Point this process's DATABASE_URL at the embedded server unless a database is named.
+
+    For `manage.py` on a fresh clone: with no DATABASE_URL in the environment or in .env,
+    and off production (which must name its database), commands run on the same embedded
+    PostgreSQL as `make run`, started or joined here and stopped when the last user exits.
+    Says whether it did so.
+    """
+    import environ  # the settings' own reader, so .env counts exactly as it does there
+
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+    if os.environ.get("DATABASE_URL") or os.environ.get("DJANGO_ENV") == "production":
+        return False
+    os.environ["DATABASE_URL"] = _joined_url()
+    return True
+
+
+def migrate_if_behind() -> None:
+    """Apply the migrations the database lacks, quietly, as `make run` does at each start.
+
+    Django must be set up. A database that is up to date costs one read of its migration
+    table: nothing is run and nothing printed.
+    """
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        print("Applying migrations to the embedded PostgreSQL.", file=sys.stderr, flush=True)
+        call_command("migrate", interactive=False, verbosity=0)
+
+
+def _joined_url() -> str:
+    """Start or join the embedded server for the life of this interpreter; return its URL."""
+    url, server = embedded_database_url()
+    _servers.append(server)
+    # On standard error: a command's own output (JSON, a document) stays clean to pipe.
+    print(f"Using the embedded PostgreSQL under {DATA_DIR}", file=sys.stderr, flush=True)
+    return url
 
 
 _servers: list[object] = []

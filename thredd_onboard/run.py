@@ -24,6 +24,9 @@ def main(argv: list[str]) -> int:
     # Without AWS, an engineer records Thredd's AWS side by hand; the demo offers made-up
     # values (documentation addresses) so the whole journey can be walked.
     environment.setdefault("AWS_ILLUSTRATIVE_VALUES", "true")
+    # Links in mail lead to where this server answers, on whatever port it was given; an
+    # address set in the environment (a proxy in front, say) wins.
+    environment.setdefault("PORTAL_BASE_URL", f"http://127.0.0.1:{options.port}")
     manage = [sys.executable, str(BASE_DIR / "manage.py")]
     for step in (["migrate", "--noinput"], ["seed_demo"]):
         if subprocess.call([*manage, *step], env=environment) != 0:  # noqa: S603

@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "connectivity.services.audit.AuditMiddleware",
     "connectivity.mfa.StaffVerifiedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A GET of an action's address (approve, confirm, retry) gets a page, not an empty 405.
+    "connectivity.errors.MethodNotAllowedPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -92,7 +94,7 @@ TEMPLATES = [
 ]
 
 # PostgreSQL only: the allocation rules rely on its cidr type and exclusion constraints.
-# With no DATABASE_URL the `make` targets start an embedded server and set it for us.
+# With no DATABASE_URL (off production) `make` and manage.py start an embedded server and set it.
 DATABASES = {"default": ENV.db_url("DATABASE_URL")}
 # A Unix-socket directory arrives percent-encoded in the URL's host part.
 DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
@@ -211,7 +213,16 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": ENV.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint reports each step of every PDF (and of its own start) at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+        # django-axes greets every process with "AXES: BEGIN version …" at INFO: noise before
+        # each command's own output. Its warnings (lockouts, failures) still show.
+        "axes.apps": {"level": "WARNING"},
+        # The embedded PostgreSQL (manage.py with no DATABASE_URL) narrates its stop at INFO.
+        "pgserver": {"level": "WARNING"},
+    },
 }
 
 # Security headers and cookies everywhere; HTTPS-only parts in production.

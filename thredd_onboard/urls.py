@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from connectivity.forms.accounts import PasswordResetForm, SignInForm
-from connectivity.views import audit, mfa
+from connectivity.views import audit, home, mfa
 
 admin.site.site_header = "Thredd Connectivity administration"
 admin.site.site_title = "Thredd Connectivity"
@@ -47,6 +47,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(extra_context={"heading": "Password changed"}),
         name="password_reset_complete",
     ),
+    path("favicon.ico", home.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("audit/", audit.AuditLogView.as_view(), name="audit-log"),
     path("review/", include("connectivity.urls.staff")),

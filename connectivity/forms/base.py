@@ -9,9 +9,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django import forms
+from django.http import QueryDict
 
 from connectivity.choices import Severity
+from connectivity.document import RequestDocument, join_path
 from connectivity.findings import Finding
+from connectivity.places import Located, finding_place, locate, parent_path
 
 # No page needs more rows than this; more is a crafted POST.
 MAX_ROWS = 50
@@ -76,12 +79,6 @@ class Binding:
     field: str | None = None
 
 
-def parent_path(path: str) -> str:
-    """Return the path one level up, such as "sites[0].vpns" for "sites[0].vpns[1]"."""
-    cut = max(path.rfind("."), path.rfind("["))
-    return path[:cut] if cut > 0 else ""
-
-
 def apply_findings(
     findings: Iterable[Finding], bindings: Mapping[str, Binding], *, complete: bool
 ) -> tuple[bool, list[Finding]]:
@@ -116,16 +113,30 @@ def field_anchor(bound_field: forms.BoundField) -> str:
     return bound_field.auto_id
 
 
-def error_summary(form_list: Sequence[forms.Form]) -> list[tuple[str, str]]:
-    """Return (anchor, message) for every error on the page, in the order of the page."""
+def error_summary(
+    form_list: Sequence[forms.Form],
+    doc: RequestDocument | None = None,
+    paths: Mapping[forms.Form, str] | None = None,
+) -> list[tuple[str, str]]:
+    """Return (anchor, message) for every error on the page, in the order of the page.
+
+    A form with a path in `paths` (the part of `doc` it answers, such as "sites[0].vpns[1]")
+    has its messages said where, such as "VPN 2 (Thredd Portal) at London DC1: …", so two
+    forms' identical messages can be told apart.
+    """
     summary = []
     for form in form_list:
+        path = (paths or {}).get(form)
         for name, messages in form.errors.items():
             if name == forms.forms.NON_FIELD_ERRORS:
                 anchor = getattr(form, "anchor", "main-content")
+                place = finding_place(path, doc) if path else None
             else:
                 anchor = field_anchor(form[name])
-            summary += [(anchor, message) for message in messages]
+                place = finding_place(join_path(path, name), doc) if path else None
+            summary += [
+                (anchor, place.describe(message) if place else message) for message in messages
+            ]
     return summary
 
 
@@ -156,6 +167,14 @@ def initial_rows(
     ]
 
 
+def posted_again(values: Mapping[str, Sequence[str]]) -> QueryDict:
+    """Return values kept as typed (`QuestionPage.keep_as_typed`) as the POST they came from."""
+    data = QueryDict(mutable=True)
+    for key, items in values.items():
+        data.setlist(key, [str(item) for item in items])
+    return data
+
+
 def posted_index(data: Mapping[str, object], name: str) -> int | None:
     """Return the row number a button such as `remove_subnet` carried, if it was pressed."""
     value = data.get(name)
@@ -175,6 +194,9 @@ class QuestionPage:
     """
 
     warnings: list[Finding]
+    complete = False  # judged for "Save and continue", which also asks for missing answers
+    # Built from answers kept as typed (`keep_as_typed`): judged as soon as it is shown.
+    kept = False
 
     def forms(self) -> list[AnswerForm]:
         """Return the page's forms in the order they appear."""
@@ -194,6 +216,7 @@ class QuestionPage:
         `complete` is True for "Save and continue", which also asks for missing answers.
         """
         self.warnings = []
+        self.complete = complete
         if not all([form.is_valid() for form in self.forms()]):
             return False
         findings, bindings = self.findings()
@@ -204,6 +227,29 @@ class QuestionPage:
         """Store the answers validated by `validate`."""
         raise NotImplementedError
 
+    def keep_as_typed(self) -> bool:
+        """Store the right answers and keep the wrong ones as typed; say whether it could.
+
+        Called for "Save and come back later" when `validate` refused the answers. A page that
+        cannot keep wrong answers says no, and is shown again with its errors.
+        """
+        return False
+
+    def places(self) -> tuple[RequestDocument | None, dict[AnswerForm, str]]:
+        """Return the document the page's answers make and the path each form answers, which
+        name where its errors and warnings are; none for a page whose fields say it alone."""
+        return None, {}
+
     def error_summary(self) -> list[tuple[str, str]]:
         """Return (anchor, message) for the error summary at the top of the page."""
-        return error_summary(self.forms())
+        if not any(form.errors for form in self.forms()):
+            return []  # nothing to say where: `places` may read the database
+        doc, paths = self.places()
+        return error_summary(self.forms(), doc, paths)
+
+    def located_warnings(self) -> list[Located]:
+        """Return the warnings, each said where (`places.finding_place`)."""
+        if not self.warnings:
+            return []
+        doc, _paths = self.places()
+        return locate(self.warnings, doc)

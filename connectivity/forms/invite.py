@@ -1,19 +1,16 @@
-"""Thredd staff invite a client organisation's user by email."""
+"""Invitations by email: Thredd staff invite anyone's user, a client admin a colleague."""
 
 from django import forms
 
 from connectivity.models import Organisation, User
 
 
-class InviteForm(forms.Form):
-    """Ask which organisation the new user acts for and their email address."""
+class ColleagueInviteForm(forms.Form):
+    """Ask a client admin for the email address of a colleague to invite.
 
-    organisation = forms.ModelChoiceField(
-        label="Organisation",
-        queryset=Organisation.objects.order_by("name"),
-        empty_label="Choose the organisation",
-        error_messages={"required": "Choose the organisation the user acts for."},
-    )
+    There is no organisation to choose: the colleague joins the admin's own organisation.
+    """
+
     email = forms.EmailField(
         label="Email address",
         error_messages={
@@ -31,3 +28,20 @@ class InviteForm(forms.Form):
                 f"{email} already has an account: they can use 'Forgotten your password?'."
             )
         return email
+
+
+class InviteForm(ColleagueInviteForm):
+    """Ask Thredd staff which organisation the new user acts for, and whether they admin it."""
+
+    field_order = ["organisation", "email", "is_client_admin"]
+
+    organisation = forms.ModelChoiceField(
+        label="Organisation",
+        queryset=Organisation.objects.order_by("name"),
+        empty_label="Choose the organisation",
+        error_messages={"required": "Choose the organisation the user acts for."},
+    )
+    is_client_admin = forms.BooleanField(
+        label="Client admin: they can invite colleagues of their organisation",
+        required=False,
+    )

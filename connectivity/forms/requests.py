@@ -55,8 +55,8 @@ def _field_findings(form: AnswerForm, findings) -> None:
             form.add_error(finding.field.split("[")[0], finding.message)
 
 
-class StartForm(AnswerForm):
-    """Ask what the new request is for: environment, connection type and services."""
+class RequestTypeForm(AnswerForm):
+    """Ask which environment a request is for and how it will connect to Thredd."""
 
     environment = forms.ChoiceField(
         label="Which environment is this request for?",
@@ -71,7 +71,6 @@ class StartForm(AnswerForm):
         required=False,
         widget=forms.RadioSelect,
     )
-    services = _services_field("Which Thredd services do you need?")
 
     def clean(self):
         cleaned = super().clean()
@@ -80,9 +79,19 @@ class StartForm(AnswerForm):
             [
                 *rules.check_environment(cleaned.get("environment") or None),
                 *rules.check_connection_type(cleaned.get("connection_type") or None),
-                *rules.check_services(cleaned.get("services") or [], "services"),
             ],
         )
+        return cleaned
+
+
+class StartForm(RequestTypeForm):
+    """Ask what the new request is for: environment, connection type and services."""
+
+    services = _services_field("Which Thredd services do you need?")
+
+    def clean(self):
+        cleaned = super().clean()
+        _field_findings(self, rules.check_services(cleaned.get("services") or [], "services"))
         return cleaned
 
 

@@ -4,6 +4,7 @@ from django import forms
 
 from connectivity.choices import ConnectionType, Environment, RequestStatus
 from connectivity.models import Organisation, User
+from connectivity.selectors.accounts import thredd_engineers
 
 ASSIGNED_TO_ME = "me"
 UNASSIGNED = "none"
@@ -58,3 +59,23 @@ class DecisionForm(forms.Form):
     comment = forms.CharField(
         label="Comment to the client", required=False, widget=forms.Textarea, max_length=10_000
     )
+
+
+class AssignForm(forms.Form):
+    """Which colleague to assign a request's review to: any other Thredd engineer."""
+
+    assignee = forms.ModelChoiceField(
+        label="Which engineer should review it?",
+        queryset=User.objects.none(),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose the engineer to assign the review to.",
+            "invalid_choice": "Choose a Thredd engineer to assign the review to.",
+        },
+    )
+
+    def __init__(self, *args, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        field.queryset = thredd_engineers(besides=user)
+        field.label_from_instance = lambda engineer: engineer.get_full_name() or engineer.email

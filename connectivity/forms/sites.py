@@ -6,7 +6,7 @@ from django import forms
 from django.urls import reverse
 
 from connectivity import document, rules
-from connectivity.catalogue import CATALOGUE, platforms, vendors
+from connectivity.catalogue import CATALOGUE, find_platform, platforms, vendors
 from connectivity.choices import (
     ConnectionType,
     Environment,
@@ -19,16 +19,32 @@ from connectivity.choices import (
 from connectivity.constants import AWS_REGIONS, MAX_SUBNETS_PER_SITE
 from connectivity.findings import Severity
 from connectivity.models import ConnectivityRequest, Site
-from connectivity.selectors.availability import availability_findings
+from connectivity.selectors.availability import availability_findings, free_range_advice
 from connectivity.selectors.findings import site_findings
 from connectivity.selectors.requests import request_answers, request_to_document
 from connectivity.services import drafts
 from connectivity.validators import parse_ipv4_network
 
-from .base import AnswerForm, Binding, QuestionPage, bound_rows, initial_rows, posted_index, text
+from .base import (
+    AnswerForm,
+    Binding,
+    QuestionPage,
+    bound_rows,
+    initial_rows,
+    posted_again,
+    posted_index,
+    text,
+)
 
 VPN = "vpn"
 SUBNET = "subnet"
+
+# The answers of a site copied from UAT that usually differ in production, highlighted for
+# the client to check: the device's addresses, the subnets, the client's Transit Gateway.
+TO_CHECK_FOR_PRODUCTION = frozenset({"peer_ip", "private_ip", "cidr", "tgw_id", "aws_account_id"})
+# Answers a site cannot be stored without: a wrong one is kept as typed and the stored one
+# stays (`SitePage.keep_as_typed`); any other wrong answer is left empty.
+STORED_WHEN_WRONG = frozenset({"name", "services"})
 
 
 def carrier_noun(connection_type: str) -> str:
@@ -51,10 +67,28 @@ def platform_choices(vendor: str | None) -> list:
     return [("", "Choose a platform"), *groups.items()]
 
 
-def software_suggestions(vendor: str | None) -> list[str]:
-    """Return the software versions the catalogue offers for `vendor` (or for every vendor)."""
-    offered = platforms(vendor) if vendor else CATALOGUE
+def software_suggestions(vendor: str | None, platform: str | None) -> list[str]:
+    """Return the software versions the catalogue offers for the chosen platform; with none
+    chosen, those of the vendor's platforms (or of every vendor's, with no vendor either)."""
+    chosen = find_platform(vendor or "", platform or "")
+    offered = (chosen,) if chosen else platforms(vendor) if vendor else CATALOGUE
     return sorted({version for item in offered for version in item.software})
+
+
+class PlatformSelect(forms.Select):
+    """The device platform select, each option carrying its software versions.
+
+    `data-software` ("|" between versions) lets static/js/software-versions.js offer only the
+    chosen platform's versions as soon as it is chosen; without JavaScript the page offers
+    those of the platform saved (software_suggestions).
+    """
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        offered = next((item for item in CATALOGUE if item.key == value), None)
+        if offered is not None:
+            option["attrs"]["data-software"] = "|".join(offered.software)
+        return option
 
 
 class SiteForm(AnswerForm):
@@ -199,9 +233,11 @@ class CarrierForm(AnswerForm):
                 "hx-swap": "outerHTML",
             },
         )
-        self.fields["device_platform"].widget = forms.Select(choices=platform_choices(vendor))
+        self.fields["device_platform"].widget = PlatformSelect(choices=platform_choices(vendor))
         self.software_list_id = f"{self['device_software'].auto_id}-versions"
-        self.software_suggestions = software_suggestions(vendor)
+        self.software_suggestions = software_suggestions(
+            vendor, text(self["device_platform"].value())
+        )
         self.fields["device_software"].widget = forms.TextInput(
             attrs={"list": self.software_list_id, "spellcheck": "false"}
         )
@@ -247,7 +283,8 @@ class SubnetForm(AnswerForm):
 def availability_answer(*, draft: ConnectivityRequest, cidr: str | None) -> tuple[bool, str]:
     """Say whether `cidr` is free for the draft's organisation: (available, words to show).
 
-    Never says whose a range is (REFERENCE §2 `subnet_unavailable`).
+    Never says whose a range is (REFERENCE §2 `subnet_unavailable`); a taken range comes
+    with the nearest free one of its size.
     """
     errors = [f for f in rules.check_subnet(cidr, "cidr") if f.severity == Severity.ERROR]
     if errors:
@@ -260,7 +297,8 @@ def availability_answer(*, draft: ConnectivityRequest, cidr: str | None) -> tupl
         request=draft,
     )
     if taken:
-        return False, f"Not available: {network} cannot be used. Choose another range."
+        advice = free_range_advice(request=draft, network=network)
+        return False, f"Not available: {network} cannot be used. Choose another range. {advice}"
     return True, f"Available: {network} is free to use."
 
 
@@ -270,6 +308,9 @@ class SitePage(QuestionPage):
     def __init__(self, *, draft: ConnectivityRequest, site: Site, data=None, rows=None) -> None:
         self.draft = draft
         self.site = site
+        self.kept = data is None and rows is None and bool(site.answers_as_typed)
+        if self.kept:
+            data = posted_again(site.answers_as_typed)
         self.data = data
         self.warnings = []
         self.availability: dict[int, tuple[bool, str]] = {}
@@ -303,6 +344,21 @@ class SitePage(QuestionPage):
                     CarrierForm(prefix=f"{VPN}-{len(self.carriers)}", **carrier_options)
                 )
             del self.carriers[len(self.fixed_services) :]
+        if site.copied_from_uat:
+            self.mark_to_check(site.copied_from_uat)
+
+    def mark_to_check(self, reference: str) -> None:
+        """Highlight the answers copied from UAT `reference` that usually differ in production.
+
+        The note joins the field's hint, so a screen reader says it with the field.
+        """
+        note = f"Copied from UAT {reference}: check it for production."
+        for form in self.forms():
+            for name in TO_CHECK_FOR_PRODUCTION & form.fields.keys():
+                field = form.fields[name]
+                field.help_text = f"{note} {field.help_text}".strip()
+                classes = field.widget.attrs.get("class", "")
+                field.widget.attrs["class"] = f"{classes} copied-from-uat".strip()
 
     def stored_rows(self) -> dict:
         """Return the site's stored answers in the shape of the page's rows."""
@@ -451,7 +507,74 @@ class SitePage(QuestionPage):
         """Return the findings about this site's answers among its sibling sites' stored ones."""
         doc = request_to_document(request_answers(self.draft))
         sites = (*doc.sites[:index], self.answer, *doc.sites[index + 1 :])
-        return site_findings(self.draft, replace(doc, sites=sites), index)
+        self.judged = replace(doc, sites=sites)
+        return site_findings(self.draft, self.judged, index)
+
+    def places(self):
+        """Return the document as judged (else as stored) and the path each row answers: a
+        row is named by its place on the page, such as "Subnet 2 at London DC1"."""
+        root = f"sites[{self.site_index()}]"
+        key = "vpns" if self.draft.connection_type == ConnectionType.IPSEC_VPN else "attachments"
+        paths = {self.site_form: root}
+        paths.update({form: f"{root}.{key}[{n}]" for n, form in enumerate(self.carriers)})
+        paths.update({form: f"{root}.subnets[{n}]" for n, form in enumerate(self.subnets)})
+        doc = getattr(self, "judged", None) or request_to_document(request_answers(self.draft))
+        return doc, paths
 
     def save(self) -> None:
-        drafts.site_save(site=self.site, answers=self.answer)
+        drafts.site_save(site=self.site, answers=self.answer, checked_for_production=self.complete)
+
+    def keep_as_typed(self) -> bool:
+        """Store the right answers, and the page as typed to show it again with its errors.
+
+        Each pass leaves out what the last one found wrong, until what is left can be stored;
+        leaving an answer out may make another wrong (a platform without its vendor), hence
+        the passes. No when a wrong answer cannot be left out (a site name that is taken).
+        """
+        page = self
+        while (page := page.without_wrong_answers()) is not None:
+            if page.validate(complete=False):
+                drafts.site_save(site=self.site, answers=page.answer, as_typed=self.as_typed())
+                return True
+        return False
+
+    def without_wrong_answers(self) -> "SitePage | None":
+        """Return this page with its wrong answers left out, or None if none can be.
+
+        A wrong answer is emptied, or is the stored one for answers the site cannot be
+        stored without; a subnet with a wrong answer is left out whole.
+        """
+        data = self.data.copy()
+        stored = self.stored_rows()
+        for form in self.forms():
+            wrong = [name for name in form.errors if name in form.fields]
+            if wrong and form in self.subnets:
+                wrong = list(form.fields)
+            for name in wrong:
+                data.setlist(form.add_prefix(name), self._stored_value(stored, form, name))
+        if data == self.data:
+            return None
+        return SitePage(draft=self.draft, site=self.site, data=data)
+
+    def _stored_value(self, stored: dict, form: AnswerForm, name: str) -> list[str]:
+        """Return the stored answer a wrong one gives way to, as posted values."""
+        if name not in STORED_WHEN_WRONG:
+            return []
+        if form is self.site_form:
+            return [stored["site"][name]]
+        position = self.carriers.index(form)
+        rows = stored["carriers"]
+        return list(rows[position].get(name, ())) if position < len(rows) else []
+
+    def as_typed(self) -> dict[str, list[str]]:
+        """Return what was posted for the page's fields, to bind the page to it again later."""
+        keys = [
+            f"{VPN}-rows",
+            f"{SUBNET}-rows",
+            *(form.add_prefix(name) for form in self.forms() for name in form.fields),
+        ]
+        return {
+            key: [value.replace("\x00", "") for value in self.data.getlist(key)]
+            for key in keys
+            if key in self.data
+        }

@@ -44,6 +44,15 @@ class RequestEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.request}: {self.from_status or 'new'} → {self.to_status}"
 
+    @property
+    def comment_for_client(self) -> str:
+        """Return the comment as the client may read it, on the timeline and in mail.
+
+        An In review event's note says which of Thredd's engineers assigned the review to
+        whom; clients know Thredd's engineers only as "Thredd", so it stays with Thredd.
+        """
+        return "" if self.to_status == RequestStatus.IN_REVIEW else self.comment
+
 
 class Comment(models.Model):
     """A message on a request's thread; an internal note is for Thredd staff only."""

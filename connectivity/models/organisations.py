@@ -49,12 +49,34 @@ class UserManager(BaseUserManager):
         extra_fields.setdefault("is_superuser", True)
         return self._create_user(email, password, **extra_fields)
 
+    def engineers(self) -> models.QuerySet:
+        """Return the Thredd engineers: `User.is_engineer` asked of the database.
+
+        Active staff holding the review permission in person, through a group (the "Thredd
+        engineers" group) or as superusers, as `has_perm` judges it for one user.
+        """
+        app_label, codename = REVIEW_PERMISSION.split(".")
+        in_person = models.Q(
+            user_permissions__codename=codename,
+            user_permissions__content_type__app_label=app_label,
+        )
+        by_group = models.Q(
+            groups__permissions__codename=codename,
+            groups__permissions__content_type__app_label=app_label,
+        )
+        return (
+            self.filter(is_active=True, is_staff=True)
+            .filter(models.Q(is_superuser=True) | in_person | by_group)
+            .distinct()
+        )
+
 
 class User(AbstractUser):
     """A person who signs in with an email address.
 
-    A client user belongs to exactly one organisation and sees only its requests; a Thredd
-    staff member (`is_staff`) belongs to none and reviews everyone's.
+    A client user belongs to exactly one organisation and sees only its requests; a client
+    admin (`is_client_admin`) also invites colleagues of that organisation and sees its users.
+    A Thredd staff member (`is_staff`) belongs to none and reviews everyone's.
     """
 
     username = None
@@ -66,6 +88,11 @@ class User(AbstractUser):
         blank=True,
         related_name="members",
         help_text="The client organisation this user acts for. Empty for Thredd staff.",
+    )
+    is_client_admin = models.BooleanField(
+        "client admin",
+        default=False,
+        help_text="Invites colleagues of their own organisation and sees its users.",
     )
 
     USERNAME_FIELD = "email"
@@ -80,6 +107,12 @@ class User(AbstractUser):
                 condition=models.Q(is_staff=True, organisation__isnull=True)
                 | models.Q(is_staff=False),
                 name="user_staff_has_no_organisation",
+            ),
+            # Only a client user administers a client organisation's people.
+            models.CheckConstraint(
+                condition=models.Q(is_client_admin=False)
+                | models.Q(is_staff=False, organisation__isnull=False),
+                name="user_client_admin_is_client",
             ),
             models.UniqueConstraint(Lower("email"), name="user_email_case_insensitive_unique"),
         ]

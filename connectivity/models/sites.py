@@ -29,6 +29,21 @@ class Site(models.Model):
     tgw_id = models.CharField("transit gateway ID", max_length=21, blank=True)
     aws_account_id = models.CharField("AWS account ID", max_length=12, blank=True)
     aws_region = models.CharField("AWS region", max_length=20, blank=True)
+    answers_as_typed = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='The site\'s page as the client last left it with "Save and come back later" '
+        "while some answers were wrong: the stored answers are the right ones, and the page "
+        "shows these again, with their errors, until they are corrected.",
+    )
+    copied_from_uat = models.CharField(
+        "copied from UAT request",
+        max_length=20,
+        blank=True,
+        help_text="The reference of the UAT request this production site was copied from, "
+        "while the answers that usually differ in production are highlighted for the client "
+        'to check; emptied when the client saves the site\'s page with "Save and continue".',
+    )
 
     class Meta:
         ordering = ["request", "position", "id"]

@@ -2,10 +2,12 @@
 
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
 from ipaddress import AddressValueError, IPv4Address, IPv4Network
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from connectivity import constants as limits
@@ -16,6 +18,57 @@ from connectivity.document import (
 from connectivity.findings import Finding, error
 
 
+def csr_load(pem: str | None) -> x509.CertificateSigningRequest | None:
+    """Return the certificate signing request in `pem`, or None when it is not a readable one."""
+    if not pem or not pem.isascii():
+        return None
+    try:
+        csr = x509.load_pem_x509_csr(pem.encode("ascii"))
+        csr.public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        return None
+    return csr
+
+
+@dataclass(frozen=True, slots=True)
+class CsrDetails:
+    """What a certificate signing request says, so the client can recognise the one they sent."""
+
+    subject: str
+    key: str
+    fingerprint_sha256: str
+
+
+# The NIST names clients know the curves by (RFC 5480 §2.1.1.1 lists both names).
+EC_CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
+
+
+def csr_details(pem: str | None) -> CsrDetails | None:
+    """Return the subject, key type and size and SHA-256 fingerprint of a CSR; None if unreadable.
+
+    The fingerprint is of the request's DER encoding, as `openssl req -outform DER | sha256sum`
+    prints it, in the colon-separated form the certificate panel uses.
+    """
+    csr = csr_load(pem)
+    if csr is None:
+        return None
+    key = csr.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        key_text = f"RSA, {key.key_size} bits"
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        curve = EC_CURVE_NAMES.get(key.curve.name, key.curve.name)
+        key_text = f"EC, {curve} ({key.key_size} bits)"
+    else:
+        key_text = type(key).__name__.removeprefix("_").removesuffix("PublicKey")
+    fingerprint = hashes.Hash(hashes.SHA256())
+    fingerprint.update(csr.public_bytes(serialization.Encoding.DER))
+    return CsrDetails(
+        subject=csr.subject.rfc4514_string() or "No subject",
+        key=key_text,
+        fingerprint_sha256=fingerprint.finalize().hex(":").upper(),
+    )
+
+
 def check_csr(pem: str | None, field: str) -> list[Finding]:
     """Check a certificate signing request is a signed PEM PKCS#10 with a strong key."""
     advice = (
@@ -24,11 +77,10 @@ def check_csr(pem: str | None, field: str) -> list[Finding]:
     )
     if not pem or not pem.isascii():
         return [error("csr_invalid", field, f"{advice}.")]
-    try:
-        csr = x509.load_pem_x509_csr(pem.encode("ascii"))
-        key = csr.public_key()
-    except (ValueError, UnsupportedAlgorithm):
+    csr = csr_load(pem)
+    if csr is None:
         return [error("csr_invalid", field, f"This is not a readable request. {advice}.")]
+    key = csr.public_key()
     # A weak hash is reported before the signature is verified: cryptography declines to
     # verify SHA-1 and MD5 signatures at all, and the client's fix is the same either way.
     hash_name = _signature_hash_name(csr)

@@ -19,7 +19,7 @@ from connectivity.document import (
 )
 from connectivity.findings import Finding, error
 
-from .base import check_choice, indexed, listing
+from .base import alternatives, check_choice, indexed
 
 
 def check_environment(value: str | None, field: str = "environment") -> list[Finding]:
@@ -43,7 +43,7 @@ def check_services(values: Sequence[str], field: str, *, noun: str = "request") 
             error(
                 VALUE_INVALID,
                 field,
-                f"Choose at least one service for this {noun}: {listing(Service.values)}.",
+                f"Select at least one service for this {noun} ({alternatives(Service.labels)}).",
             )
         ]
     return [

@@ -1,6 +1,6 @@
 """Rules about a site: its name, subnets, routing, BGP and how its VPNs split the services."""
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from ipaddress import IPv4Network
 
 from django.core.exceptions import ValidationError
@@ -139,8 +139,13 @@ def check_subnet_purpose(value: str | None, field: str) -> list[Finding]:
     )
 
 
-def check_subnet_overlap(subnets: Sequence[tuple[str, str | None]]) -> list[Finding]:
+def check_subnet_overlap(
+    subnets: Sequence[tuple[str, str | None]], *, name_of: Callable[[str], str] = str
+) -> list[Finding]:
     """Refuse subnets of one request that overlap, given (field, cidr) pairs across all sites.
+
+    `name_of` names the earlier subnet's field in the message, such as "subnet 1 at London
+    DC1" (`places.place_name`).
 
     Values that do not parse are left to `check_subnet`; each subnet that overlaps an earlier
     one (in document order) is reported once, naming the earliest. CIDR networks are nested
@@ -158,12 +163,12 @@ def check_subnet_overlap(subnets: Sequence[tuple[str, str | None]]) -> list[Find
     stack: list[_Node] = []
     for node in parsed:
         while stack and not node.network.subnet_of(stack[-1].network):
-            _close(stack.pop(), stack, findings)
+            _close(stack.pop(), stack, findings, name_of)
         if stack:
             node.earliest_around = _earliest(stack[-1].earliest_around, stack[-1])
         stack.append(node)
     while stack:
-        _close(stack.pop(), stack, findings)
+        _close(stack.pop(), stack, findings, name_of)
     return [findings[index] for index in sorted(findings)]
 
 
@@ -183,15 +188,17 @@ def _earliest(*nodes: "_Node | None") -> "_Node | None":
     return min(present, key=lambda node: node.index) if present else None
 
 
-def _close(node: _Node, stack: list[_Node], findings: dict[int, Finding]) -> None:
+def _close(
+    node: _Node, stack: list[_Node], findings: dict[int, Finding], name_of: Callable[[str], str]
+) -> None:
     """Report `node` if an earlier subnet holds it or lies in it; pass its subtree up."""
     earlier = _earliest(node.earliest_around, node.earliest_inside)
     if earlier is not None and earlier.index < node.index:
         findings[node.index] = error(
             "subnet_overlap",
             node.field,
-            f"{node.network} overlaps {earlier.network} ({earlier.field}): each subnet of a "
-            "request must be separate. Remove one or choose another range.",
+            f"{node.network} overlaps {earlier.network} ({name_of(earlier.field)}): each subnet "
+            "of a request must be separate. Remove one or choose another range.",
         )
     if stack:
         stack[-1].earliest_inside = _earliest(stack[-1].earliest_inside, node, node.earliest_inside)

@@ -1,13 +1,13 @@
 """Rules about a VPN and its tunnels: peer address, device, IKE, PSK, inside CIDR, algorithms."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from ipaddress import AddressValueError, IPv4Address, IPv4Network
 
 from django.core.exceptions import ValidationError
 
 from connectivity import constants as limits
-from connectivity.catalogue import Platform, find_platform, platforms, vendors
+from connectivity.catalogue import CATALOGUE, Platform, find_platform, platforms, vendors
 from connectivity.choices import (
     IkeVersion,
     Routing,
@@ -25,7 +25,7 @@ from connectivity.validators import (
     validate_device_software,
 )
 
-from .base import from_validation_error, indexed, listing
+from .base import alternatives, from_validation_error, in_document, indexed, listing
 from .requests import check_services
 
 
@@ -106,26 +106,33 @@ def check_device(device: Device | None, field: str) -> list[Finding]:
                 "Choose your VPN device's vendor and platform, or the generic template.",
             )
         ]
-    vendor_keys = [key for key, _label in vendors()]
-    if device.vendor not in vendor_keys:
-        return [
-            error(
-                "device_unsupported",
-                join_path(field, "vendor"),
-                f"Thredd has no template for vendor {device.vendor!r}: choose one of "
-                f"{listing(vendor_keys)}, or generic if yours is not listed.",
-            )
-        ]
+    offered_vendors = dict(vendors())
+    generic = offered_vendors["generic"]
+    if device.vendor not in offered_vendors:
+        listed = listing(label for label in offered_vendors.values() if label != generic)
+        choice = f"{listed}, or {generic} if yours is not listed"
+        message = (
+            f"Thredd has no template for vendor {device.vendor!r}: select {choice} "
+            f"({in_document(offered_vendors)})."
+            if device.vendor
+            else f"Select the device vendor: {choice}."
+        )
+        return [error("device_unsupported", join_path(field, "vendor"), message)]
     if find_platform(device.vendor, device.platform or "") is None:
-        offered = listing(platform.key for platform in platforms(device.vendor))
-        return [
-            error(
-                "device_unsupported",
-                join_path(field, "platform"),
-                f"Thredd has no {device.vendor} template for platform {device.platform!r}: "
-                f"choose one of {offered}.",
+        vendor = offered_vendors[device.vendor]
+        offered = platforms(device.vendor)
+        choice = alternatives((platform.label for platform in offered), separator="; ")
+        elsewhere = next((item for item in CATALOGUE if item.key == device.platform), None)
+        if elsewhere is not None:  # another vendor's platform, as a page without script allows
+            message = f"{elsewhere.name} is not a {vendor} platform: select {choice}."
+        elif device.platform:
+            message = (
+                f"Thredd has no {vendor} template for platform {device.platform!r}: for {vendor}, "
+                f"select {choice} ({in_document(platform.key for platform in offered)})."
             )
-        ]
+        else:
+            message = f"Select the device platform: for {vendor}, Thredd offers {choice}."
+        return [error("device_unsupported", join_path(field, "platform"), message)]
     if device.software is None:
         return []
     try:
@@ -202,8 +209,11 @@ def check_inside_cidr(value: str | None, field: str) -> list[Finding]:
     ]
 
 
-def check_inside_cidrs_unique(inside_cidrs: Sequence[tuple[str, str | None]]) -> list[Finding]:
-    """Refuse two tunnels with one inside CIDR, given (field, inside_cidr) pairs."""
+def check_inside_cidrs_unique(
+    inside_cidrs: Sequence[tuple[str, str | None]], *, name_of: Callable[[str], str] = str
+) -> list[Finding]:
+    """Refuse two tunnels with one inside CIDR, given (field, inside_cidr) pairs; `name_of`
+    names the first tunnel's field in the message (`places.place_name`)."""
     findings = []
     first_seen: dict[IPv4Network, str] = {}
     for field, value in inside_cidrs:
@@ -216,8 +226,8 @@ def check_inside_cidrs_unique(inside_cidrs: Sequence[tuple[str, str | None]]) ->
                 error(
                     "inside_cidr_invalid",
                     field,
-                    f"{network} is already the inside CIDR of {first_seen[network]}: each tunnel "
-                    "needs its own.",
+                    f"{network} is already the inside CIDR of {name_of(first_seen[network])}: "
+                    "each tunnel needs its own.",
                 )
             )
         else:
@@ -360,7 +370,9 @@ def check_vpn(vpn: Vpn, field: str, *, routing: str | None) -> list[Finding]:
         *check_ike_version(vpn.ike_version, join_path(field, "ike_version"), platform=platform),
     ]
     if routing == Routing.BGP and platform is not None and not platform.bgp:
-        bgp_platforms = listing(item.key for item in platforms(platform.vendor) if item.bgp)
+        bgp_platforms = alternatives(
+            (item.name for item in platforms(platform.vendor) if item.bgp), separator="; "
+        )
         findings.append(
             error(
                 "routing_invalid",
@@ -370,7 +382,9 @@ def check_vpn(vpn: Vpn, field: str, *, routing: str | None) -> list[Finding]:
             )
         )
     if routing == Routing.STATIC and platform is not None and not platform.static:
-        static_platforms = listing(item.key for item in platforms(platform.vendor) if item.static)
+        static_platforms = alternatives(
+            (item.name for item in platforms(platform.vendor) if item.static), separator="; "
+        )
         findings.append(
             error(
                 "routing_invalid",

@@ -1,6 +1,7 @@
 """Rules over a whole request document: each site, then what sites share (names, subnets)."""
 
 from collections.abc import Collection
+from functools import partial
 
 from connectivity import constants as limits
 from connectivity.choices import (
@@ -13,6 +14,7 @@ from connectivity.document import (
     join_path,
 )
 from connectivity.findings import Finding, error
+from connectivity.places import place_name
 
 from .base import indexed
 from .mtls import check_mtls
@@ -159,7 +161,8 @@ def validate_document(
             for site_index, site in enumerate(doc.sites)
             for vpn_index, vpn in enumerate(site.vpns)
             for index, tunnel in enumerate(vpn.tunnels)
-        ]
+        ],
+        name_of=partial(place_name, doc=doc),
     )
     return findings
 
@@ -173,7 +176,8 @@ def check_across_sites(doc: RequestDocument) -> list[Finding]:
                 (f"sites[{site_index}].subnets[{index}].cidr", subnet.cidr)
                 for site_index, site in enumerate(doc.sites)
                 for index, subnet in enumerate(site.subnets)
-            ]
+            ],
+            name_of=partial(place_name, doc=doc),
         ),
     ]
 

@@ -282,10 +282,10 @@ def next_free_network(
 ) -> IPv4Network | None:
     """Return the free /24 closest to `near`, or None if its private block is full.
 
-    Free means overlapping no allocation (anyone's) and no reserved range of `environment`,
-    nor any network in `avoiding`. The search stays in the /16 around `near` first, then the
-    private block holding it. It is a suggestion only: approval re-checks under lock, since a
-    "next free" handed out without a lock can be handed out twice.
+    Free means overlapping no allocation (anyone's), no reserved or service range of
+    `environment`, nor any network in `avoiding`. The search stays in the /16 around `near`
+    first, then the private block holding it. It is a suggestion only: approval re-checks
+    under lock, since a "next free" handed out without a lock can be handed out twice.
     """
     start = IPv4Network((near.network_address, prefix), strict=False)
     spaces = [start.supernet(new_prefix=16)] if start.prefixlen > 16 else []
@@ -298,6 +298,28 @@ def next_free_network(
     return None
 
 
+def free_range_advice(
+    *, request: ConnectivityRequest, network: IPv4Network, avoiding: Iterable[IPv4Network] = ()
+) -> str:
+    """Offer the client whose `network` is taken the nearest free range of the same size.
+
+    The staff panel's suggestion (`next_free_network`) at the size the client asked for,
+    away from the request's stored subnets and `avoiding` (what its page shows); it names a
+    free range, never who holds the taken one. A suggestion only: the range is checked again
+    when it is entered.
+    """
+    stored = Subnet.objects.filter(site__request=request).values_list("network", flat=True)
+    free = next_free_network(
+        environment=request.environment,
+        near=network,
+        avoiding=[*stored, *avoiding],
+        prefix=network.prefixlen,
+    )
+    if free is None:
+        return f"No /{network.prefixlen} is free nearby: choose a range elsewhere."
+    return f"The nearest free /{network.prefixlen} is {free}."
+
+
 def _blocked_intervals(
     *, environment: str, space: IPv4Network, avoiding: Iterable[IPv4Network]
 ) -> list[tuple[int, int]]:
@@ -308,7 +330,18 @@ def _blocked_intervals(
         ).values_list("network", flat=True),
         *ReservedRange.objects.filter(
             settings__environment=environment, network__net_overlaps=space
-        ).values_list("network", flat=True),
+        )
+        .order_by()
+        .values_list("network", flat=True)
+        .union(
+            ServiceRange.objects.filter(
+                settings__environment=environment, network__net_overlaps=space
+            )
+            .order_by()
+            .values_list("network", flat=True),
+            all=True,
+        )
+        .order_by(),
         *(network for network in avoiding if network.overlaps(space)),
     ]
     intervals = sorted(

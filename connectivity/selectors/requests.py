@@ -1,5 +1,7 @@
 """Reads of requests: the lists users see, one request with its answers, its document."""
 
+from dataclasses import replace
+
 from django.db.models import Count, QuerySet
 
 from connectivity.choices import ConnectionType, Routing
@@ -16,6 +18,7 @@ from connectivity.document import (
     Tgw,
     Tunnel,
     Vpn,
+    to_dict,
 )
 from connectivity.models import ConnectivityRequest, ThreddSettings, User
 
@@ -119,6 +122,24 @@ def _site(site, *, connection_type: str) -> Site:
             for subnet in site.subnets.all()
         ),
     )
+
+
+def request_document_file(request: ConnectivityRequest) -> dict[str, object]:
+    """Return a request's document as a downloaded file holds it: every answer but the PSKs.
+
+    Like every page, a file downloaded from one carries no secret, so tunnels' pre-shared
+    keys are left out; importing the file back into a draft keeps the stored ones.
+    """
+    doc = request_to_document(request_answers(request))
+    return to_dict(replace(doc, sites=tuple(_site_without_psks(site) for site in doc.sites)))
+
+
+def _site_without_psks(site: Site) -> Site:
+    vpns = tuple(
+        replace(vpn, tunnels=tuple(replace(tunnel, psk=None) for tunnel in vpn.tunnels))
+        for vpn in site.vpns
+    )
+    return replace(site, vpns=vpns)
 
 
 def request_to_document(request: ConnectivityRequest) -> RequestDocument:

@@ -10,7 +10,7 @@ from connectivity.document import RequestDocument
 from connectivity.findings import Finding
 from connectivity.models import ConnectivityRequest
 
-from .findings import request_findings
+from .findings import ANSWERS_NOT_SAVED, request_findings
 from .requests import request_answers, request_to_document
 
 NOT_STARTED = "Not started"
@@ -29,6 +29,7 @@ class Task:
     url: str
     status: str
     key: str
+    copied_from_uat: str = ""  # a site copied from this UAT request, not yet checked
 
 
 @dataclass(slots=True)
@@ -52,6 +53,11 @@ class TaskList:
         return [f for f in self.findings if f.severity == Severity.WARNING]
 
     @property
+    def to_check_for_production(self) -> list[Task]:
+        """Return the tasks of sites copied from UAT whose answers are still to be checked."""
+        return [task for task in self.tasks if task.copied_from_uat]
+
+    @property
     def completed(self) -> int:
         """Return how many tasks are completed."""
         return sum(task.status == COMPLETED for task in self.tasks)
@@ -72,8 +78,11 @@ def _value_at(doc: RequestDocument, path: str) -> object:
 
 
 def _is_missing(doc: RequestDocument, finding: Finding) -> bool:
-    """Say whether an error is about an answer not given yet rather than a wrong one."""
-    return _value_at(doc, finding.field) in (None, "", ())
+    """Say whether an error is about an answer not given yet rather than a wrong one.
+
+    Answers kept as typed are not given yet either: the client chose to correct them later.
+    """
+    return finding.code == ANSWERS_NOT_SAVED or _value_at(doc, finding.field) in (None, "", ())
 
 
 def _under(path: str, prefix: str) -> bool:
@@ -128,8 +137,9 @@ def request_tasks(*, request: ConnectivityRequest) -> TaskList:
             Task(
                 f"Site: {site.name}",
                 reverse("site-edit", kwargs={"reference": reference, "site_id": site.pk}),
-                _status(doc, findings, f"sites[{index}]", started),
+                _status(doc, findings, f"sites[{index}]", started or bool(site.answers_as_typed)),
                 f"site-{site.pk}",
+                site.copied_from_uat,
             )
         )
     request_errors = [

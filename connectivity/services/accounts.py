@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -23,8 +24,8 @@ def _invitation_text(*, user: User, organisation: Organisation, invited_by: User
     )
     link = settings.PORTAL_BASE_URL.rstrip("/") + path
     return (
-        f"{invited_by.email} of Thredd has invited you to Thredd Connectivity for "
-        f"{organisation.name}.\n\n"
+        f"{invited_by.email} of {invited_by.organisation or 'Thredd'} has invited you to "
+        f"Thredd Connectivity for {organisation.name}.\n\n"
         "Thredd Connectivity is where you request private network access to Thredd's Web "
         "Services, EHI and Thredd Portal.\n\n"
         f"Choose your password here to sign in:\n{link}\n\n"
@@ -34,14 +35,28 @@ def _invitation_text(*, user: User, organisation: Organisation, invited_by: User
 
 
 @transaction.atomic
-def client_user_invite(*, organisation: Organisation, email: str, invited_by: User) -> User:
+def client_user_invite(
+    *, organisation: Organisation, email: str, invited_by: User, is_client_admin: bool = False
+) -> User:
     """Create a client user of `organisation` and email them a link to choose a password.
+
+    Thredd's engineers invite into any organisation, and may make the user its client admin;
+    a client admin invites only into their own organisation (refused otherwise), and their
+    colleagues join as plain client users.
 
     The link is Django's password-reset link (a one-time token). The mail goes through the
     outbox in the same transaction: a rolled-back invitation mails nobody, and one made while
     the mail server is down is sent when it returns.
     """
-    user = User.objects.create_user(email, None, organisation=organisation)
+    if not invited_by.is_engineer and not (
+        invited_by.is_client_admin
+        and invited_by.organisation_id == organisation.pk
+        and not is_client_admin
+    ):
+        raise PermissionDenied("Only Thredd or a client admin of the organisation invites.")
+    user = User.objects.create_user(
+        email, None, organisation=organisation, is_client_admin=is_client_admin
+    )
     message = _invitation_text(user=user, organisation=organisation, invited_by=invited_by)
     account_email_send(
         recipient=user.email,

@@ -24,7 +24,11 @@ from connectivity.models import (
     Tunnel,
     User,
 )
-from connectivity.selectors.availability import availability_findings, request_availability
+from connectivity.selectors.availability import (
+    SubnetAvailability,
+    availability_findings,
+    request_availability,
+)
 from connectivity.selectors.requests import request_answers, request_to_document
 
 
@@ -87,19 +91,59 @@ def subnet_confirm(*, subnet: Subnet, actor: User) -> SubnetConfirmation:
     Only a request in review can be confirmed, only by an engineer, and only while the
     subnet is free now; the confirmation remembers the network, so a later change voids it.
     """
-    if not actor.is_engineer:
-        raise PermissionDenied("Only Thredd engineers can confirm subnets.")
-    request = ConnectivityRequest.objects.select_for_update().get(pk=subnet.site.request_id)
-    if request.status != RequestStatus.IN_REVIEW:
-        raise AllocationConflict(
-            f"Subnets are confirmed during review; {request.reference} is "
-            f"{request.get_status_display().lower()}."
-        )
     (row,) = [
-        row for row in request_availability(request_answers(request)) if row.subnet.pk == subnet.pk
+        row
+        for row in _availability_in_review(subnet.site.request_id, actor)
+        if row.subnet.pk == subnet.pk
     ]
     if not row.is_free:
         raise AllocationConflict(f"{subnet.network} is not available: see the reasons shown.")
+    return _confirmation_record(row.subnet, actor)
+
+
+@transaction.atomic
+def subnets_confirm_free(*, request: ConnectivityRequest, actor: User) -> list[SubnetConfirmation]:
+    """Confirm, at once, every subnet of `request` that is free now and not yet confirmed.
+
+    The same checks and record as `subnet_confirm`, for each subnet the availability panel
+    shows free, in one transaction under the request's lock: a subnet that is taken,
+    reserved or overlaps another of the request is never confirmed, and one confirmed as it
+    stands keeps its confirmation. Returns the confirmations made, in site and subnet order.
+    """
+    return [
+        _confirmation_record(row.subnet, actor)
+        for row in _availability_in_review(request.pk, actor)
+        if row.is_free and not _is_confirmed(row.subnet)
+    ]
+
+
+def _availability_in_review(request_id: int, actor: User) -> list[SubnetAvailability]:
+    """Lock the request and return its subnets' availability, if `actor` may confirm them.
+
+    Only an engineer confirms, and only while the request is in review.
+    """
+    if not actor.is_engineer:
+        raise PermissionDenied("Only Thredd engineers can confirm subnets.")
+    request = ConnectivityRequest.objects.select_for_update().get(pk=request_id)
+    if request.status != RequestStatus.IN_REVIEW:
+        raise AllocationConflict(
+            f"Subnets are confirmed during review; the status of {request.reference} is "
+            f"{request.get_status_display()}."
+        )
+    return request_availability(
+        ConnectivityRequest.objects.with_answers(
+            subnets=Subnet.objects.select_related("confirmation")
+        ).get(pk=request.pk)
+    )
+
+
+def _is_confirmed(subnet: Subnet) -> bool:
+    """Say whether `subnet` (read with its confirmation) is confirmed as it stands now."""
+    return hasattr(subnet, "confirmation") and subnet.confirmation.is_current
+
+
+def _confirmation_record(subnet: Subnet, actor: User) -> SubnetConfirmation:
+    """Record `actor`'s word that `subnet`, as it stands now, is free: who, what and when."""
     confirmation, _ = SubnetConfirmation.objects.update_or_create(
         subnet=subnet,
         defaults={"network": subnet.network, "confirmed_by": actor, "confirmed_at": timezone.now()},

@@ -4,7 +4,9 @@ Approval calls `artifacts_create_pending` in its transaction: every file the cli
 gets a pending row. After commit a Celery task calls `artifact_render` per row; the periodic
 sweep (`artifacts_due`) hands out again whatever is still pending, so a broker that was down
 or a worker that died loses nothing. Rendered files are stored encrypted in the database
-(they hold PSKs), so any web node can serve them (`services.downloads`).
+(they hold PSKs), so any web node can serve them (`services.downloads`). The render that
+makes the last of them ready tells the client's people, once per approval, that their files
+are ready.
 
 A stored artifact's content is a JSON list of `{"name", "content"}` objects, one per file of
 its target: most targets have one file, `ipsec_conf`, `libreswan` and `mtls_bundle` several,
@@ -23,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from connectivity import tasks
-from connectivity.choices import AwsStatus, ConnectionType, RequestStatus
+from connectivity.choices import DOWNLOADABLE_STATUSES, AwsStatus, ConnectionType, RequestStatus
 from connectivity.configgen.context import ConfigContext, ContextError, ThreddSide
 from connectivity.configgen.render import (
     RenderedFile,
@@ -46,6 +48,8 @@ from connectivity.models import (
 )
 from connectivity.selectors.requests import request_answers, request_to_document
 
+from . import notifications
+
 logger = logging.getLogger(__name__)
 
 # How long a pending artifact waits before the sweep hands it out again: longer than the
@@ -65,8 +69,11 @@ KIND_OF_CONNECTION = {
 # Pending artifacts ---------------------------------------------------------------------
 
 
-def _deliverables(request: ConnectivityRequest) -> list[tuple[Site | None, Vpn | None, str]]:
-    """Return the (site, VPN, target) of every file the client of `request` can be given now.
+def _deliverables(
+    request: ConnectivityRequest, *, awaiting_aws: bool = False
+) -> list[tuple[Site | None, Vpn | None, str]]:
+    """Return the (site, VPN, target) of every file the client of `request` can be given now,
+    or, with `awaiting_aws`, every file they are owed in the end.
 
     A VPN's file names AWS's tunnel addresses and a TGW site's the peering attachment, so
     each is owed once Thredd's side in AWS is ready; the mTLS bundle at once.
@@ -75,14 +82,16 @@ def _deliverables(request: ConnectivityRequest) -> list[tuple[Site | None, Vpn |
     if kind == Kind.MTLS:
         return [(None, None, target.key) for target in targets_of_kind(kind)]
     if kind == Kind.TGW:
-        # The attachment's ID is all the files need: they are how the client accepts it.
-        sites = request.sites.filter(
-            aws_peering__status__in=[AwsStatus.PROVISIONING, AwsStatus.READY]
-        ).exclude(aws_peering__attachment_id="")
+        sites = request.sites.all()
+        if not awaiting_aws:
+            # The attachment's ID is all the files need: they are how the client accepts it.
+            sites = sites.filter(
+                aws_peering__status__in=[AwsStatus.PROVISIONING, AwsStatus.READY]
+            ).exclude(aws_peering__attachment_id="")
         return [(site, None, target.key) for site in sites for target in targets_of_kind(kind)]
-    vpns = Vpn.objects.filter(site__request=request, aws__status=AwsStatus.READY).select_related(
-        "site"
-    )
+    vpns = Vpn.objects.filter(site__request=request).select_related("site")
+    if not awaiting_aws:
+        vpns = vpns.filter(aws__status=AwsStatus.READY)
     return [
         (vpn.site, vpn, device_target(vpn.device_vendor, vpn.device_platform).key) for vpn in vpns
     ]
@@ -134,17 +143,21 @@ def artifacts_refresh(
 # Contexts ------------------------------------------------------------------------------
 
 
-def approved_at(request: ConnectivityRequest) -> datetime:
-    """Return when `request` was approved: the time every file's header gives."""
-    when = (
+def approval_event(request: ConnectivityRequest) -> RequestEvent | None:
+    """Return the event that approved `request`, or None while it is not approved."""
+    return (
         RequestEvent.objects.filter(request=request, to_status=RequestStatus.APPROVED)
         .order_by("-created_at", "-id")
-        .values_list("created_at", flat=True)
         .first()
     )
-    if when is None:
+
+
+def approved_at(request: ConnectivityRequest) -> datetime:
+    """Return when `request` was approved: the time every file's header gives."""
+    approval = approval_event(request)
+    if approval is None:
         raise ContextError(f"{request.reference} has not been approved: nothing to render.")
-    return when
+    return approval.created_at
 
 
 def _thredd_side(environment: str) -> ThreddSide:
@@ -281,8 +294,48 @@ def artifact_render(*, artifact_id: int) -> Artifact:
         artifact.failure_reason = ""
         artifact.rendered_at = timezone.now()
         artifact.save()
+        _files_ready_mail(artifact.request_id)
     logger.info("Artifact %s of request %s is ready", artifact.pk, artifact.request_id)
     return artifact
+
+
+def artifacts_all_ready(request: ConnectivityRequest) -> bool:
+    """Say whether every file the client of `request` is owed exists and is rendered.
+
+    Files still awaiting Thredd's AWS side count as not ready, so a request whose second
+    VPN is still being set up in AWS is not "ready" when the first VPN's file is.
+    """
+    owed = {
+        (site.pk if site else None, vpn.pk if vpn else None, target)
+        for site, vpn, target in _deliverables(request, awaiting_aws=True)
+    }
+    statuses = {
+        (site_id, vpn_id, target): status
+        for site_id, vpn_id, target, status in request.artifacts.values_list(
+            "site_id", "vpn_id", "target", "status"
+        )
+    }
+    return (
+        bool(owed)
+        and owed <= statuses.keys()
+        and all(status == ArtifactStatus.READY for status in statuses.values())
+    )
+
+
+def _files_ready_mail(request_id: int) -> None:
+    """Tell the client's people, once per approval, when the last of their files is ready.
+
+    Runs in the transaction that marks a file ready. The request's row is locked first, so
+    renders finishing at the same moment take turns: under READ COMMITTED the second one to
+    get the lock sees the first one's file ready, whichever finished first, so exactly one
+    of them writes the mail, and the mail's topic (the approval) keeps later renders quiet.
+    """
+    request = ConnectivityRequest.objects.select_for_update().get(pk=request_id)
+    if request.status not in DOWNLOADABLE_STATUSES or not artifacts_all_ready(request):
+        return
+    approval = approval_event(request)
+    if approval is not None:
+        notifications.files_ready_emails_create(request=request, approval=approval)
 
 
 def artifacts_due() -> list[int]:

@@ -1004,8 +1004,7 @@ def tunnel_down_alerts() -> int:
             emails = notifications.tunnel_down_emails_create(tunnel=locked)
             locked.down_alerted_at = timezone.now()
             locked.save(update_fields=["down_alerted_at"])
-            for email in emails:
-                transaction.on_commit(partial(tasks.email_send.delay, email.pk), robust=True)
+            notifications.emails_send_after_commit(emails)
             sent += 1
     return sent
 

@@ -48,7 +48,7 @@ from connectivity.tasks import AwsUnavailable
 from .audit import audit_record
 from .aws import AwsMisconfigured, aws_call, aws_refusal
 from .downloads import ArtifactUnavailable, Download, safe_file_name
-from .notifications import outbox_rows, request_url
+from .notifications import emails_send_after_commit, outbox_rows_both_sides
 
 logger = logging.getLogger(__name__)
 
@@ -462,9 +462,8 @@ def certificate_download(*, certificate: ClientCertificate, user: User) -> Downl
 # --- Renewal ---------------------------------------------------------------------------------
 
 
-def _expiry_recipients(request: ConnectivityRequest) -> list[str]:
-    contacts = {contact.email.lower() for contact in request.contacts.all() if contact.email}
-    return sorted(contacts | {settings.THREDD_TEAM_EMAIL.lower()})
+def _expiry_contacts(request: ConnectivityRequest) -> set[str]:
+    return {contact.email.lower() for contact in request.contacts.all() if contact.email}
 
 
 def certificate_expiry_emails_create() -> list[OutboundEmail]:
@@ -502,22 +501,13 @@ def _expiry_rows(certificate: ClientCertificate, *, days: int) -> list[OutboundE
     request = certificate.request
     ConnectivityRequest.objects.select_for_update().filter(pk=request.pk).first()
     topic = f"cert-expiry-{days}:{certificate.serial}"
-    mailed = set(OutboundEmail.objects.filter(topic=topic).values_list("recipient", flat=True))
-    recipients = [address for address in _expiry_recipients(request) if address not in mailed]
-    if not recipients:
-        return []
-    rows = outbox_rows(
+    rows = outbox_rows_both_sides(
         request=request,
         template="connectivity/emails/certificate_expiry",
-        context={
-            "request": request,
-            "certificate": certificate,
-            "days": days,
-            "link": request_url(request),
-        },
-        recipients=recipients,
+        context={"request": request, "certificate": certificate, "days": days},
+        client=_expiry_contacts(request),
+        thredd={settings.THREDD_TEAM_EMAIL.lower()},
         topic=topic,
     )
-    for row in rows:
-        transaction.on_commit(partial(tasks.email_send.delay, row.pk), robust=True)
+    emails_send_after_commit(rows)
     return rows

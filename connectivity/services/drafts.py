@@ -1,4 +1,5 @@
-"""Writes of a client's draft: start it, save each task's answers, load or copy a document.
+"""Writes of a client's draft: start it, save each task's answers, load, import or copy a
+document.
 
 Status changes belong to `services.workflow`; these services only change the answers of a
 request the client may still edit (Draft or Changes requested). Answers arrive as the
@@ -21,6 +22,7 @@ from connectivity.choices import (
     IkeVersion,
     Routing,
     Service,
+    choice_label,
 )
 from connectivity.constants import MAX_SITES_PER_REQUEST, PRODUCTION_SPLIT
 from connectivity.document import RequestDocument
@@ -113,6 +115,43 @@ def request_services_save(*, request: ConnectivityRequest, services: Sequence[st
 
 
 @transaction.atomic
+def request_type_save(
+    *, request: ConnectivityRequest, environment: str, connection_type: str
+) -> None:
+    """Change the environment and connection type of a draft that has no site or mTLS answers.
+
+    A site's VPNs or attachments are shaped by both (production splits the services over
+    two; a Transit Gateway site has attachments, not VPNs), so once a site is added or a
+    certificate request given they stay: the client removes those first or starts anew.
+    """
+    _check_editable(request)
+    if (environment, connection_type) == (request.environment, request.connection_type):
+        return
+    if request.amends_id is not None:
+        raise ValidationError(
+            "An amendment keeps the environment and connection type of the connection it "
+            "changes: start a new request for another."
+        )
+    if request.sites.exists():
+        raise ValidationError(
+            "Remove your sites first: their VPNs or attachments were set up for "
+            f"{request.get_environment_display()} and {request.get_connection_type_display()}."
+        )
+    mtls = MtlsDetails.objects.filter(request=request).first()
+    if mtls is not None and (mtls.csr_pem or mtls.ehi_endpoint_url):
+        raise ValidationError(
+            "Clear your certificate request and EHI endpoint first, or start a new request."
+        )
+    request.environment = environment
+    request.connection_type = connection_type
+    _stored(request)
+    if connection_type == ConnectionType.MTLS and mtls is None:
+        _stored(MtlsDetails(request=request))
+    elif connection_type != ConnectionType.MTLS and mtls is not None:
+        mtls.delete()
+
+
+@transaction.atomic
 def contacts_save(*, request: ConnectivityRequest, contacts: Sequence[document.Contact]) -> None:
     """Replace the contacts of a draft with `contacts`, in the order given."""
     _check_editable(request)
@@ -143,14 +182,27 @@ def site_add(*, request: ConnectivityRequest, name: str) -> Site:
 
 
 @transaction.atomic
-def site_save(*, site: Site, answers: document.Site) -> Site:
+def site_save(
+    *,
+    site: Site,
+    answers: document.Site,
+    as_typed: dict[str, list[str]] | None = None,
+    checked_for_production: bool = False,
+) -> Site:
     """Store the answers of one site: name, routing, TGW details, VPNs or attachments, subnets.
 
     VPNs are updated in place by position, so the tunnel values an amendment carried over
-    stay with their VPN; subnets are replaced by `answers.subnets`.
+    stay with their VPN; subnets are replaced by `answers.subnets`. `as_typed` is the page as
+    the client typed it when wrong answers were left out of `answers` ("Save and come back
+    later"): it is kept to be shown again, and a save without it forgets it.
+    `checked_for_production` says the client saved the whole page, so a site copied from UAT
+    stops highlighting what to check for production.
     """
     request = site.request
     _check_editable(request)
+    site.answers_as_typed = as_typed or {}
+    if checked_for_production:
+        site.copied_from_uat = ""
     bgp = answers.bgp if answers.routing == Routing.BGP else None
     tgw = answers.tgw or document.Tgw()
     site.name = answers.name or ""
@@ -210,16 +262,28 @@ def mtls_save(*, request: ConnectivityRequest, answers: document.Mtls) -> MtlsDe
     return _stored(details)
 
 
+def _uat_vpn_for(vpns: Sequence[document.Vpn], services: Sequence[str]) -> document.Vpn:
+    """Return the UAT VPN carrying most of `services` (the first of equals), or an empty one.
+
+    A production VPN starts from the UAT VPN that carried its services, so each keeps its
+    own peer IP and device; a UAT site with one VPN gives its answers to both.
+    """
+    if not vpns:
+        return document.Vpn()
+    return max(vpns, key=lambda vpn: len(set(vpn.services) & set(services)))
+
+
 def _production_site(site: document.Site, connection_type: str) -> document.Site:
     """Return a UAT site's answers split for production: two VPNs or attachments (seed).
 
-    Each production VPN starts from the first UAT VPN's peer IP and device; tunnel values are
-    left out because Thredd allocates them per environment.
+    Tunnel values are left out because Thredd allocates them per environment.
     """
     split = production_split_services()
     if connection_type == ConnectionType.IPSEC_VPN:
-        template = site.vpns[0] if site.vpns else document.Vpn()
-        vpns = tuple(replace(template, services=tuple(services), tunnels=()) for services in split)
+        vpns = tuple(
+            replace(_uat_vpn_for(site.vpns, services), services=tuple(services), tunnels=())
+            for services in split
+        )
         return replace(site, vpns=vpns)
     attachments = tuple(document.Attachment(services=tuple(services)) for services in split)
     return replace(site, attachments=attachments)
@@ -229,8 +293,9 @@ def _production_site(site: document.Site, connection_type: str) -> document.Site
 def request_copy_to_production(*, request: ConnectivityRequest, actor: User) -> ConnectivityRequest:
     """Start a production Draft from a UAT request's answers, with the production split applied.
 
-    Peer IPs, subnets and devices are copied as they are: the client is asked to check them,
-    because production usually differs from UAT.
+    Peer IPs, subnets and devices are copied as they are; each site remembers the UAT
+    request it came from, so its page highlights what usually differs in production until
+    the client has checked it.
     """
     if not request.can_copy_to_production:
         raise ValidationError(
@@ -243,7 +308,11 @@ def request_copy_to_production(*, request: ConnectivityRequest, actor: User) -> 
         environment=Environment.PRODUCTION,
         sites=tuple(_production_site(site, request.connection_type) for site in source.sites),
     )
-    return document_load(doc, organisation=request.organisation, created_by=actor)
+    production = document_load(doc, organisation=request.organisation, created_by=actor)
+    for site in production.sites.all():
+        site.copied_from_uat = request.reference
+        _stored(site)
+    return production
 
 
 @transaction.atomic
@@ -281,6 +350,69 @@ def document_load(
             )
         )
     return request
+
+
+@transaction.atomic
+def document_import(*, request: ConnectivityRequest, doc: RequestDocument) -> None:
+    """Replace every answer of a draft with those of a request document from a file.
+
+    The file must be for the draft's environment and connection type, which are fixed when a
+    draft starts. Sites and VPNs are updated in place by position (`site_save`), so a tunnel
+    keeps its stored pre-shared key when the file leaves it out, as a downloaded document
+    does; a tunnel the file does not list is removed, and Thredd generates its values.
+    Any value the database cannot hold raises `ValidationError` and nothing changes.
+    """
+    _check_editable(request)
+    if refusal := document_kind_refusal(request=request, doc=doc):
+        raise ValidationError(refusal)
+    request_services_save(request=request, services=doc.services)
+    contacts_save(request=request, contacts=doc.contacts)
+    stored = list(request.sites.order_by("position", "id"))
+    for extra in stored[len(doc.sites) :]:
+        extra.delete()
+    for position, answers in enumerate(doc.sites):
+        site = stored[position] if position < len(stored) else Site(request=request)
+        site.position = position
+        site_save(site=site, answers=answers)
+        if request.connection_type == ConnectionType.IPSEC_VPN:
+            vpns = site.vpns.order_by("position", "id")
+            for vpn, vpn_answers in zip(vpns, answers.vpns, strict=True):
+                _tunnels_import(vpn, vpn_answers.tunnels)
+    if request.connection_type == ConnectionType.MTLS:
+        mtls_save(request=request, answers=doc.mtls or document.Mtls())
+
+
+def document_kind_refusal(*, request: ConnectivityRequest, doc: RequestDocument) -> str | None:
+    """Say why `doc` cannot be imported into `request` when it is of another environment or
+    connection type (fixed when a draft starts); None when it is of the same kind."""
+    if (doc.environment, doc.connection_type) == (request.environment, request.connection_type):
+        return None
+    return (
+        f"The file is for {_kind_label(doc.environment, doc.connection_type)}, but "
+        f"{request.reference} is {_kind_label(request.environment, request.connection_type)}:"
+        " start a new request of that kind to import it."
+    )
+
+
+def _kind_label(environment: str | None, connection_type: str | None) -> str:
+    return (
+        f"{choice_label(Environment, environment)} {choice_label(ConnectionType, connection_type)}"
+    )
+
+
+def _tunnels_import(vpn: Vpn, tunnels: Sequence[document.Tunnel]) -> None:
+    """Store a VPN's tunnels as the file lists them, keeping a stored PSK the file leaves out."""
+    stored = {tunnel.number: tunnel for tunnel in vpn.tunnels.all()}
+    vpn.tunnels.filter(number__gt=len(tunnels)).delete()
+    for number, answer in enumerate(tunnels, start=1):
+        tunnel = stored.get(number) or Tunnel(vpn=vpn, number=number)
+        tunnel.inside_cidr = answer.inside_cidr
+        tunnel.psk = answer.psk or tunnel.psk
+        for name in TUNNEL_LISTS:
+            setattr(tunnel, name, list(getattr(answer, name) or ()))
+        for name in TUNNEL_NUMBERS:
+            setattr(tunnel, name, getattr(answer, name))
+        _stored(tunnel)
 
 
 def _contacts_load(*, request: ConnectivityRequest, contacts: Sequence[document.Contact]) -> None:

@@ -1,11 +1,14 @@
-"""Who is told what when a request changes status, and the outbox that delivers it.
+"""Who is told what when a request changes, and the outbox that delivers it.
 
 Every status change writes one outbox row per recipient in the transaction of its event
-(`outbox_emails_create`), so a rolled-back change mails nobody and a committed one is never
-lost. After commit a Celery task delivers each row (`outbound_email_send`); while the mail
-server is unreachable the row stays pending and the periodic sweep (`outbox_due`) hands it
-out again. Mail says what changed, what happens next and who acts, with a link to the
-request behind sign-in: never a PSK, never a configuration file.
+(`outbox_emails_create`), as do a new comment (`comment_emails_create`) and the last of an
+approval's files becoming ready (`files_ready_emails_create`), so a rolled-back change mails
+nobody and a committed one is never lost. The client's people are linked to the request's
+page, Thredd's side to its review page, both at PORTAL_BASE_URL. After commit a Celery
+task delivers each row (`outbound_email_send`); while the mail server is unreachable the row
+stays pending and the periodic sweep (`outbox_due`) hands it out again. Mail says what
+changed, what happens next and who acts, with a link to the request behind sign-in: never a
+PSK, never a configuration file.
 """
 
 import smtplib
@@ -17,10 +20,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from connectivity.choices import ContactRole, RequestStatus
 from connectivity.models import (
+    Comment,
     ConnectivityRequest,
     OutboundEmail,
     OutboundEmailStatus,
@@ -44,19 +49,26 @@ def request_path(request: ConnectivityRequest) -> str:
 
 
 def request_url(request: ConnectivityRequest) -> str:
-    """Return the absolute link to the request's page, for email."""
+    """Return the absolute link to the request's page, for email to the client's people."""
     return settings.PORTAL_BASE_URL.rstrip("/") + request_path(request)
 
 
-def event_recipients(event: RequestEvent) -> list[str]:
-    """Return who is told of `event`: the client's people and the Thredd side.
+def review_url(request: ConnectivityRequest) -> str:
+    """Return the absolute link to the request's review page, for email to Thredd's side.
 
-    The client's people are the request's contacts and the user who created it. The Thredd
-    side is the assigned engineer, or, for a submission nobody has picked up yet, the team
-    mailbox. An address that signs in for another organisation is never mailed, even when
-    it was typed in as a contact.
+    The client's page answers 403 to staff, so Thredd's engineers are sent where they act.
     """
-    request = event.request
+    return settings.PORTAL_BASE_URL.rstrip("/") + reverse(
+        "review-detail", kwargs={"reference": request.reference}
+    )
+
+
+def client_recipients(request: ConnectivityRequest) -> set[str]:
+    """Return the client's people: the request's contacts and the user who created it.
+
+    An address that signs in for another organisation is never mailed, even when it was
+    typed in as a contact.
+    """
     client = {contact.email.lower() for contact in request.contacts.all()}
     creator = request.created_by
     if (
@@ -70,26 +82,41 @@ def event_recipients(event: RequestEvent) -> list[str]:
         .exclude(organisation_id=request.organisation_id)
         .values_list("email", flat=True)
     )
-    recipients = client - outsiders
+    return client - outsiders
+
+
+def thredd_recipients(request: ConnectivityRequest, *, team_when_unassigned: bool) -> set[str]:
+    """Return Thredd's side: the assigned engineer, else (when asked) the team mailbox."""
     if request.assigned_to is not None:
-        recipients.add(request.assigned_to.email.lower())
-    elif event.to_status == RequestStatus.SUBMITTED:
-        recipients.add(settings.THREDD_TEAM_EMAIL.lower())
-    return sorted(recipients)
+        return {request.assigned_to.email.lower()}
+    return {settings.THREDD_TEAM_EMAIL.lower()} if team_when_unassigned else set()
+
+
+def _team_is_told(event: RequestEvent) -> bool:
+    """Say whether Thredd's team hears of `event` when nobody is assigned yet.
+
+    A submission asks the team to pick the request up; a withdrawal of a request the team
+    was sent tells it to stop. A draft withdrawn before it was ever sent is no news to them.
+    """
+    return event.to_status == RequestStatus.SUBMITTED or (
+        event.to_status == RequestStatus.WITHDRAWN and event.from_status != RequestStatus.DRAFT
+    )
 
 
 def outbox_emails_create(*, event: RequestEvent) -> list[OutboundEmail]:
     """Write the outbox rows that tell everyone of `event`, one per recipient.
 
-    Call it in the transaction that records the event; delivery is the caller's to arrange
-    after commit.
+    The client's people and the Thredd side (`thredd_recipients`, the team for
+    `_team_is_told` events). Call it in the transaction that records the event; delivery is
+    the caller's to arrange after commit.
     """
     request = event.request
-    return outbox_rows(
+    return outbox_rows_both_sides(
         request=request,
         template=f"connectivity/emails/{event.to_status}",
-        context={"request": request, "event": event, "link": request_url(request)},
-        recipients=event_recipients(event),
+        context={"request": request, "event": event},
+        client=client_recipients(request),
+        thredd=thredd_recipients(request, team_when_unassigned=_team_is_told(event)),
         event=event,
     )
 
@@ -106,7 +133,7 @@ def tunnel_down_emails_create(*, tunnel: Tunnel) -> list[OutboundEmail]:
         for contact in request.contacts.all()
         if contact.role == ContactRole.TECHNICAL and contact.email
     }
-    return outbox_rows(
+    return outbox_rows_both_sides(
         request=request,
         template="connectivity/emails/tunnel_down",
         context={
@@ -114,11 +141,105 @@ def tunnel_down_emails_create(*, tunnel: Tunnel) -> list[OutboundEmail]:
             "tunnel": tunnel,
             "vpn": tunnel.vpn,
             "site": tunnel.vpn.site,
-            "link": request_url(request),
         },
-        recipients=sorted(technical | {settings.THREDD_TEAM_EMAIL.lower()}),
+        client=technical,
+        thredd={settings.THREDD_TEAM_EMAIL.lower()},
         topic=f"tunnel-down:{tunnel.pk}:{tunnel.state_since:%Y%m%dT%H%M%S}",
     )
+
+
+def comment_emails_create(*, comment: Comment) -> list[OutboundEmail]:
+    """Write the outbox rows that tell the other side of a new comment; send after commit.
+
+    A client's comment goes to the assigned engineer or, while nobody is assigned, Thredd's
+    team; an engineer's to the client's people. An internal note mails nobody. The mail
+    says who wrote and links to the thread, without the comment's text: what people paste
+    into a comment (a device's configuration, say) may hold a PSK, which mail never carries.
+    """
+    if comment.internal:
+        return []
+    request = comment.request
+    from_thredd = comment.author.is_staff
+    rows = outbox_rows_both_sides(
+        request=request,
+        template="connectivity/emails/comment",
+        context={"request": request, "comment": comment, "from_thredd": from_thredd},
+        client=client_recipients(request) if from_thredd else set(),
+        thredd=set() if from_thredd else thredd_recipients(request, team_when_unassigned=True),
+        topic=f"comment:{comment.pk}",
+    )
+    emails_send_after_commit(rows)
+    return rows
+
+
+def files_ready_emails_create(
+    *, request: ConnectivityRequest, approval: RequestEvent
+) -> list[OutboundEmail]:
+    """Tell the client's people, once per approval, that their files are ready; send after commit.
+
+    The caller holds the request's row lock and has found every file ready. The topic names
+    the approval, so files rendered again later (AWS's values recorded anew) mail nobody
+    twice, and the unique (topic, recipient) constraint backs the lock up.
+    """
+    rows = outbox_rows_both_sides(
+        request=request,
+        template="connectivity/emails/files_ready",
+        context={"request": request},
+        client=client_recipients(request),
+        thredd=set(),
+        topic=f"files-ready:{approval.pk}",
+    )
+    emails_send_after_commit(rows)
+    return rows
+
+
+def emails_send_after_commit(emails: list[OutboundEmail]) -> None:
+    """Queue the delivery of each outbox email once the current transaction commits.
+
+    robust: a broker that is down must not undo a committed change; the sweep delivers the
+    email later.
+    """
+    for email in emails:
+        transaction.on_commit(partial(email_send.delay, email.pk), robust=True)
+
+
+def outbox_rows_both_sides(
+    *,
+    request: ConnectivityRequest,
+    template: str,
+    context: dict,
+    client: set[str],
+    thredd: set[str],
+    event: RequestEvent | None = None,
+    topic: str = "",
+) -> list[OutboundEmail]:
+    """Write one email per recipient: the client's people get the link to the request's
+    page, Thredd's side the link to its review page.
+
+    Under a `topic`, whoever it has mailed already is left out, so writing the same news
+    again mails nobody twice.
+    """
+    if topic:
+        mailed = set(OutboundEmail.objects.filter(topic=topic).values_list("recipient", flat=True))
+        client, thredd = client - mailed, thredd - mailed
+    return [
+        *outbox_rows(
+            request=request,
+            template=template,
+            context={**context, "link": request_url(request)},
+            recipients=sorted(client),
+            event=event,
+            topic=topic,
+        ),
+        *outbox_rows(
+            request=request,
+            template=template,
+            context={**context, "link": review_url(request)},
+            recipients=sorted(thredd - client),
+            event=event,
+            topic=topic,
+        ),
+    ]
 
 
 def outbox_rows(
@@ -131,6 +252,8 @@ def outbox_rows(
     topic: str = "",
 ) -> list[OutboundEmail]:
     """Render one email (subject, text, HTML) and write an outbox row per recipient."""
+    if not recipients:
+        return []
     subject = " ".join(render_to_string(f"{template}/subject.txt", context).split())
     text_body = render_to_string(f"{template}/body.txt", context)
     html_body = render_to_string(f"{template}/body.html", context)
@@ -174,7 +297,7 @@ def account_email_send(
         headers=_headers(None),
         topic=topic,
     )
-    transaction.on_commit(partial(email_send.delay, email.pk), robust=True)
+    emails_send_after_commit([email])
     return email
 
 

@@ -97,38 +97,63 @@ def _check_amendable(request: ConnectivityRequest) -> None:
         )
 
 
+def approval_blockers(
+    request: ConnectivityRequest,
+    *,
+    findings: list[Finding] | None = None,
+    subnets: list[Subnet] | None = None,
+) -> list[str]:
+    """Say, one sentence each, what stops `request` from being approved now; none when nothing.
+
+    The one decision behind approval: the approve move refuses with these sentences, and the
+    review page shows them beside its disabled Approve button. An error in the answers
+    blocks (a subnet another organisation holds is judged by its confirmation instead, since
+    a taken subnet cannot be confirmed), and so does every subnet not confirmed as it stands
+    now. A caller that has read them already passes the request's `findings` and its
+    `subnets` (with their confirmations and sites) and saves the queries.
+    """
+    if findings is None:
+        findings = request_findings(request)
+    if subnets is None:
+        subnets = list(
+            Subnet.objects.filter(site__request=request)
+            .select_related("confirmation", "site")
+            .order_by("site__position", "position", "id")
+        )
+    blockers = []
+    errors = [
+        finding
+        for finding in findings
+        if finding.severity == Severity.ERROR and finding.code != "subnet_unavailable"
+    ]
+    if errors:
+        blockers.append(
+            f"Its answers have {len(errors)} error{'s' if len(errors) > 1 else ''}: "
+            f"ask for changes instead. First: {errors[0].message}"
+        )
+    unconfirmed = [
+        f"{subnet.network} at {subnet.site.name}"
+        + (" (changed since it was confirmed)" if hasattr(subnet, "confirmation") else "")
+        for subnet in subnets
+        if not hasattr(subnet, "confirmation") or not subnet.confirmation.is_current
+    ]
+    if unconfirmed:
+        blockers.append(
+            f"{len(unconfirmed)} subnet{'s are' if len(unconfirmed) > 1 else ' is'} not yet "
+            f"confirmed available: {', '.join(unconfirmed)}."
+        )
+    return blockers
+
+
 def _check_approvable(request: ConnectivityRequest) -> None:
-    """Refuse approval while the rules report an error, or a subnet is not confirmed.
+    """Refuse approval while anything blocks it (`approval_blockers`), saying what.
 
     The answers cannot change under the approval (every draft save locks the same row), so
     what is judged here is what gets approved.
     """
-    errors = [
-        finding
-        for finding in request_findings(request)
-        if finding.severity == Severity.ERROR and finding.code != "subnet_unavailable"
-    ]
-    if errors:
-        raise TransitionError(
-            f"You cannot approve {request.reference} while its answers have "
-            f"{len(errors)} error{'s' if len(errors) > 1 else ''}: ask for changes instead. "
-            f"First: {errors[0].message}"
-        )
-    _check_subnets_confirmed(request)
-
-
-def _check_subnets_confirmed(request: ConnectivityRequest) -> None:
-    """Refuse approval until an engineer has confirmed every subnet as it stands now."""
-    unconfirmed = [
-        str(subnet.network)
-        for subnet in Subnet.objects.filter(site__request=request).select_related("confirmation")
-        if not hasattr(subnet, "confirmation") or not subnet.confirmation.is_current
-    ]
-    if unconfirmed:
-        raise TransitionError(
-            f"Confirm that each subnet is available before approving: {', '.join(unconfirmed)} "
-            "not confirmed (or changed since)."
-        )
+    blockers = approval_blockers(request)
+    if blockers:
+        raise TransitionError(f"You cannot approve {request.reference} yet. {' '.join(blockers)}")
 
 
 # What a move does, on the locked request, once it is allowed. ----------------------------
@@ -164,20 +189,32 @@ def _move(
         request.assigned_to = assignee
         changed.append("assigned_to")
     request.save(update_fields=changed)
-    audit_record(action=AuditAction.TRANSITION, actor=actor, obj=request, detail=str(event))
-    for email in notifications.outbox_emails_create(event=event):
-        # robust: a broker that is down must not undo a committed change; the sweep
-        # delivers the email later.
-        transaction.on_commit(partial(tasks.email_send.delay, email.pk), robust=True)
+    assigned = assignee is not None and assignee != actor
+    detail = str(event) + (f", assigned to {assignee.email}" if assigned else "")
+    audit_record(action=AuditAction.TRANSITION, actor=actor, obj=request, detail=detail)
+    notifications.emails_send_after_commit(notifications.outbox_emails_create(event=event))
     return request
 
 
 def _start_review(transition, request, *, actor, comment, assignee) -> ConnectivityRequest:
-    """Take the request into review, assigned to `assignee` (by default the actor)."""
+    """Take the request into review, assigned to `assignee`: the actor, or a colleague.
+
+    Assigning a colleague says so on the event ("… assigned the review to …"), which the
+    timeline shows Thredd's staff; clients know Thredd's engineers only as "Thredd", so the
+    note of an In review event is never shown or mailed to them
+    (`RequestEvent.comment_for_client`). The assignee is told by the In review mail.
+    """
     assignee = assignee or actor
     if not assignee.is_engineer:
         raise TransitionError(f"{assignee} is not a Thredd engineer: assign someone who is.")
+    if assignee != actor:
+        note = f"{_name(actor)} assigned the review to {_name(assignee)}."
+        comment = "\n".join([note, comment.strip()]).strip()
     return _move(transition, request, actor=actor, comment=comment, assignee=assignee)
+
+
+def _name(user: User) -> str:
+    return user.get_full_name() or user.email
 
 
 def _approve(transition, request, *, actor, comment, assignee) -> ConnectivityRequest:
@@ -449,7 +486,8 @@ def comment_create(
     """Add a message to a request's thread, or an internal note only Thredd staff see.
 
     The client organisation's users and Thredd engineers may comment; only engineers may
-    write internal notes.
+    write internal notes. A comment mails the other side after commit
+    (`notifications.comment_emails_create`); an internal note mails nobody.
     """
     if internal and not author.is_engineer:
         raise PermissionDenied("Only Thredd engineers can write internal notes.")
@@ -457,5 +495,7 @@ def comment_create(
         raise PermissionDenied(f"You cannot comment on {request.reference}.")
     comment = Comment(request=request, author=author, body=body.strip(), internal=internal)
     comment.full_clean()
-    comment.save()
+    with transaction.atomic():
+        comment.save()
+        notifications.comment_emails_create(comment=comment)
     return comment

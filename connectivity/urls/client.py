@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from connectivity.views import certificates, check, client, comments, home, invite, tasks
+from connectivity.views import (
+    certificates,
+    check,
+    client,
+    comments,
+    documents,
+    home,
+    invite,
+    tasks,
+)
 
 REQUEST = "requests/<ref:reference>/"
 
@@ -20,6 +29,7 @@ urlpatterns = [
     path(REQUEST, client.RequestDetailView.as_view(), name="request-detail"),
     path(f"{REQUEST}tasks/", tasks.TaskListView.as_view(), name="request-tasks"),
     path(f"{REQUEST}services/", tasks.ServicesView.as_view(), name="request-services"),
+    path(f"{REQUEST}type/", tasks.RequestTypeView.as_view(), name="request-details"),
     path(f"{REQUEST}contacts/", tasks.ContactsView.as_view(), name="request-contacts"),
     path(f"{REQUEST}mtls/", tasks.MtlsView.as_view(), name="request-mtls"),
     path(f"{REQUEST}sites/add/", tasks.SiteAddView.as_view(), name="site-add"),
@@ -35,6 +45,21 @@ urlpatterns = [
         name="subnet-availability",
     ),
     path(f"{REQUEST}check/", check.CheckAnswersView.as_view(), name="request-check"),
+    path(
+        f"{REQUEST}document.json",
+        documents.DocumentDownloadView.as_view(),
+        name="request-document",
+    ),
+    path(
+        f"{REQUEST}setup-form.pdf",
+        documents.SetupFormPdfView.as_view(),
+        name="request-pdf",
+    ),
+    path(
+        f"{REQUEST}import/",
+        documents.DocumentImportView.as_view(),
+        name="request-import",
+    ),
     path(f"{REQUEST}sent/", client.ConfirmationView.as_view(), name="request-confirmation"),
     path(f"{REQUEST}withdraw/", client.WithdrawView.as_view(), name="request-withdraw"),
     path(f"{REQUEST}amend/", client.AmendView.as_view(), name="request-amend"),
@@ -55,4 +80,6 @@ urlpatterns = [
         name="certificate-renew",
     ),
     path("staff/invite/", invite.ClientInviteView.as_view(), name="client-invite"),
+    path("colleagues/", invite.ColleagueListView.as_view(), name="colleague-list"),
+    path("colleagues/invite/", invite.ColleagueInviteView.as_view(), name="colleague-invite"),
 ]

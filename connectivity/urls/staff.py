@@ -12,6 +12,12 @@ urlpatterns = [
         staff.SubnetConfirmView.as_view(),
         name="review-subnet-confirm",
     ),
+    path("<ref:reference>/assign/", staff.AssignView.as_view(), name="review-assign"),
+    path(
+        "<ref:reference>/subnets/confirm-free/",
+        staff.SubnetsConfirmFreeView.as_view(),
+        name="review-subnets-confirm-free",
+    ),
     path(
         "<ref:reference>/aws/vpns/<int:vpn_id>/record/",
         aws.VpnConnectionRecordView.as_view(),

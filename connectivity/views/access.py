@@ -1,4 +1,5 @@
-"""Who may open which page: client pages for client users, staff pages for Thredd staff."""
+"""Who may open which page: client pages for client users (an organisation's people for its
+client admin), staff pages for Thredd staff."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin, UserPassesTestMixin
 
@@ -8,6 +9,14 @@ class ClientRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
 
     def test_func(self) -> bool:
         return self.request.user.is_client
+
+
+class ClientAdminRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):
+    """Admit only a client admin, to their own organisation's people; others get 403."""
+
+    def test_func(self) -> bool:
+        user = self.request.user
+        return user.is_client and user.is_client_admin
 
 
 class StaffRequiredMixin(LoginRequiredMixin, UserPassesTestMixin):

@@ -5,14 +5,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
-from connectivity import document
-from connectivity.catalogue import find_platform
-from connectivity.choices import Service, SubnetPurpose, choice_label, service_labels
-from connectivity.findings import Finding
-from connectivity.forms.base import parent_path
+from connectivity.places import locate
+from connectivity.selectors.answers import answers_summary
 from connectivity.selectors.tasks import TaskList, request_tasks
 from connectivity.services import workflow
-from connectivity.topology import site_topology_svg
 
 from .client_access import ClientRequestMixin
 
@@ -44,82 +40,48 @@ class CheckAnswersView(ClientRequestMixin, View):
         """Render the answers, the findings and a topology picture per site."""
         draft = self.connectivity_request
         task_list = request_tasks(request=draft)
-        doc = task_list.doc
-        sites = []
-        stored_sites = task_list.request.sites.all()
-        for index, (site, answers) in enumerate(zip(stored_sites, doc.sites, strict=True)):
-            sites.append(
-                {
-                    "site": site,
-                    "answers": answers,
-                    "carriers": [_carrier_lines(carrier) for carrier in answers.vpns]
-                    or [_carrier_lines(carrier) for carrier in answers.attachments],
-                    "subnets": [
-                        f"{subnet.cidr} ({choice_label(SubnetPurpose, subnet.purpose)})"
-                        for subnet in answers.subnets
-                    ],
-                    "picture": site_topology_svg(
-                        answers,
-                        environment=draft.environment,
-                        connection_type=draft.connection_type,
-                        index=index,
-                    ),
-                }
-            )
         here = reverse("request-check", kwargs={"reference": draft.reference})
         return render(
             self.request,
             "connectivity/check_answers.html",
             {
                 "draft": draft,
-                "doc": doc,
-                "sites": sites,
-                "services": list(service_labels(doc.services)),
+                "summary": answers_summary(request=task_list.request, doc=task_list.doc),
                 "task_list": task_list,
                 "errors": [
-                    (_task_url(task_list, finding, draft.reference), finding.message)
-                    for finding in task_list.errors
+                    (located.anchor, located.message)
+                    for located in locate(
+                        task_list.errors, task_list.doc, _answer_anchors(task_list, draft.reference)
+                    )
                 ],
+                "warnings": locate(task_list.warnings, task_list.doc),
                 "blocked": blocked,
                 "here": here,
             },
         )
 
 
-def _carrier_lines(carrier: document.Vpn | document.Attachment) -> list[str]:
-    """Return a VPN's or attachment's answers in plain words, one line each."""
-    lines = [
-        "Carries " + (", ".join(choice_label(Service, s) for s in carrier.services) or "nothing")
-    ]
-    if isinstance(carrier, document.Vpn):
-        device = carrier.device or document.Device()
-        platform = find_platform(device.vendor or "", device.platform or "")
-        described = (
-            f"{platform.vendor_label} {platform.label}"
-            if platform
-            else " ".join(filter(None, (device.vendor, device.platform))) or "not given"
-        )
-        lines += [
-            f"Peer IP {carrier.peer_ip or 'not given'}"
-            + (f", behind 1:1 NAT as {carrier.private_ip}" if carrier.private_ip else ""),
-            f"Device {described}, software {device.software or 'not given'}",
-            f"IKEv{carrier.ike_version or 2}",
-        ]
-    return lines
-
-
-def _task_url(task_list: TaskList, finding: Finding, reference: str) -> str:
-    """Return the page where the answer a finding is about can be changed."""
-    urls = {"services": reverse("request-services", kwargs={"reference": reference})}
-    urls["sites"] = reverse("site-add", kwargs={"reference": reference})
-    site_number = 0
+def _answer_anchors(task_list: TaskList, reference: str) -> dict[str, str]:
+    """Return where each part of the request is changed: its page, and on a site's page the
+    fieldset of each VPN or attachment and of the subnets (`site.html`'s ids)."""
+    anchors = {
+        "": "#answers",
+        "environment": reverse("request-details", kwargs={"reference": reference}),
+        "connection_type": reverse("request-details", kwargs={"reference": reference}),
+        "services": reverse("request-services", kwargs={"reference": reference}),
+        "sites": reverse("site-add", kwargs={"reference": reference}),
+    }
+    site_urls = []
     for task in task_list.tasks:
         if task.key.startswith("site-"):
-            urls[f"sites[{site_number}]"] = task.url
-            site_number += 1
+            site_urls.append(task.url)
         else:
-            urls[task.key] = task.url
-    path = finding.field
-    while path and path not in urls:
-        path = parent_path(path)
-    return urls.get(path, "#answers")
+            anchors[task.key] = task.url
+    for index, (url, site) in enumerate(zip(site_urls, task_list.doc.sites, strict=False)):
+        root = f"sites[{index}]"
+        anchors[root] = f"{url}#site-details"
+        anchors[f"{root}.subnets"] = f"{url}#subnets"
+        for key in ("vpns", "attachments"):
+            for number in range(len(getattr(site, key))):
+                anchors[f"{root}.{key}[{number}]"] = f"{url}#carrier-{number}"
+    return anchors

@@ -15,6 +15,7 @@ from connectivity.forms.requests import (
     StartForm,
     WithdrawForm,
 )
+from connectivity.selectors.answers import answers_summary
 from connectivity.selectors.aws import aws_side
 from connectivity.selectors.certificates import request_certificates
 from connectivity.selectors.files import request_files
@@ -67,7 +68,8 @@ class RequestStartView(ClientRequiredMixin, FormPageView):
 
 
 class RequestDetailView(ClientRequestMixin, View):
-    """Show a request: status, Thredd's request for changes, timeline, comments, files."""
+    """Show a request: status, Thredd's request for changes, files, what the client sent
+    (once it is no longer editable) with Thredd's side, timeline and comments."""
 
     def get(self, request: HttpRequest, reference: str) -> HttpResponse:
         """Show the request's page."""
@@ -89,6 +91,9 @@ class RequestDetailView(ClientRequestMixin, View):
                 "task_list": request_tasks(request=connectivity_request)
                 if connectivity_request.is_editable
                 else None,
+                "summary": None
+                if connectivity_request.is_editable
+                else answers_summary(request=connectivity_request),
                 "events": connectivity_request.events.select_related("actor"),
                 "comments": connectivity_request.comments.select_related("author"),
                 "can_withdraw": "withdraw" in available,
@@ -159,8 +164,33 @@ class AmendView(ClientRequestMixin, View):
         return redirect("request-tasks", reference=draft.reference)
 
 
+def answers_to_recheck(connection_type: str) -> str:
+    """Return what a production copy of a UAT request usually needs changed, in plain words."""
+    if connection_type == ConnectionType.MTLS:
+        return "the certificate request and EHI endpoint"
+    return "peer IPs, subnets and devices"
+
+
 class CopyToProductionView(ClientRequestMixin, View):
-    """Start a production draft from a UAT request's answers."""
+    """Start a production draft from a UAT request's answers, after the user confirms."""
+
+    def get(self, request: HttpRequest, reference: str) -> HttpResponse:
+        """Ask before copying (a link or a reload lands here), or go back if it cannot be."""
+        source = self.connectivity_request
+        if not source.can_copy_to_production:
+            messages.error(
+                request,
+                "Only a UAT request that is not withdrawn or rejected can be copied to production.",
+            )
+            return redirect("request-detail", reference=reference)
+        return render(
+            request,
+            "connectivity/copy_to_production.html",
+            {
+                "connectivity_request": source,
+                "to_recheck": answers_to_recheck(source.connection_type),
+            },
+        )
 
     def post(self, request: HttpRequest, reference: str) -> HttpResponse:
         """Copy the request and open the new draft's task list."""
@@ -170,11 +200,7 @@ class CopyToProductionView(ClientRequestMixin, View):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("request-detail", reference=reference)
-        what = (
-            "the certificate request and EHI endpoint"
-            if source.connection_type == ConnectionType.MTLS
-            else "peer IPs, subnets and devices"
-        )
+        what = answers_to_recheck(source.connection_type)
         messages.warning(
             request,
             f"Answers copied from UAT {reference}: check {what} for production.",

@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.decorators.http import require_GET
 
 
 @login_required
@@ -29,3 +31,13 @@ def health(request: HttpRequest) -> HttpResponse:
     except DatabaseError:
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Send /favicon.ico to the portal's icon among its static files.
+
+    Pages name their icon themselves; browsers still ask for /favicon.ico on what carries
+    no such link (the admin's pages, a downloaded file), and a 404 there is noise in logs.
+    """
+    return redirect(static("img/favicon.ico"))

@@ -9,16 +9,19 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
-from connectivity.choices import WAITING_STATUSES, service_labels
+from connectivity.choices import WAITING_STATUSES
 from connectivity.diff import document_changes
 from connectivity.forms.review import (
     ASSIGNED_TO_ME,
     UNASSIGNED,
     WAITING,
+    AssignForm,
     DecisionForm,
     QueueFilterForm,
 )
 from connectivity.models import ConnectivityRequest, Subnet
+from connectivity.places import locate
+from connectivity.selectors.answers import answers_summary
 from connectivity.selectors.availability import request_availability
 from connectivity.selectors.aws import aws_side
 from connectivity.selectors.certificates import request_certificates
@@ -27,10 +30,15 @@ from connectivity.selectors.findings import request_findings
 from connectivity.selectors.queue import review_queue
 from connectivity.selectors.requests import request_answers, request_to_document
 from connectivity.services import workflow
-from connectivity.services.allocation import AllocationConflict, subnet_confirm
-from connectivity.topology import site_topology_svg
+from connectivity.services.allocation import (
+    AllocationConflict,
+    subnet_confirm,
+    subnets_confirm_free,
+)
 
 from .access import StaffRequiredMixin
+from .aws import ReviewedRequestMixin
+from .base import FormPageView
 
 QUEUE_PAGE_SIZE = 25
 
@@ -90,33 +98,28 @@ class ReviewDetailView(StaffRequiredMixin, TemplateView):
             if connectivity_request.amends_id
             else None
         )
-        sites = [
-            (
-                site,
-                site_topology_svg(
-                    answers,
-                    environment=connectivity_request.environment,
-                    connection_type=connectivity_request.connection_type,
-                    index=index,
-                ),
-            )
-            for index, (site, answers) in enumerate(
-                zip(connectivity_request.sites.all(), doc.sites, strict=True)
-            )
-        ]
+        findings = request_findings(connectivity_request, doc, availability)
+        moves = workflow.transitions_available(request=connectivity_request, user=self.request.user)
         return super().get_context_data(
             connectivity_request=connectivity_request,
-            findings=request_findings(connectivity_request, doc, availability),
+            findings=locate(findings, doc, _review_anchors(connectivity_request)),
             availability_rows=rows,
-            all_confirmed=all(c is not None and c.is_current for _, c in rows),
+            confirmable=any(
+                row.is_free and not (confirmation and confirmation.is_current)
+                for row, confirmation in rows
+            ),
+            approval_blockers=workflow.approval_blockers(
+                connectivity_request,
+                findings=findings,
+                subnets=[row.subnet for row in availability],
+            )
+            if "approve" in moves
+            else [],
             changes=changes,
-            sites=sites,
-            services=service_labels(connectivity_request.services),
+            summary=answers_summary(request=connectivity_request, doc=doc),
             events=connectivity_request.events.select_related("actor"),
             comments=connectivity_request.comments.select_related("author"),
-            moves=workflow.transitions_available(
-                request=connectivity_request, user=self.request.user
-            ),
+            moves=moves,
             decision_form=DecisionForm(),
             files=request_files(request=connectivity_request, user=self.request.user),
             aws=aws_side(connectivity_request),
@@ -147,11 +150,19 @@ class ReviewActionView(StaffRequiredMixin, View):
         except (workflow.TransitionError, AllocationConflict) as problem:
             messages.error(request, str(problem))
         else:
-            messages.success(
-                request, f"{moved.reference} is now {moved.get_status_display().lower()}."
-            )
+            messages.success(request, f"Status of {moved.reference}: {moved.get_status_display()}.")
         back = "review-queue" if request.POST.get("next") == "queue" else _review_url(reference)
         return redirect(back)
+
+
+def _review_anchors(connectivity_request: ConnectivityRequest) -> dict[str, str]:
+    """Return where the review page shows each part of the request: a subnet's row of the
+    availability panel, else the client's answers (`review_detail.html`'s ids)."""
+    anchors = {"": "#answers-heading"}
+    for site_index, site in enumerate(connectivity_request.sites.all()):
+        for index, subnet in enumerate(site.subnets.all()):
+            anchors[f"sites[{site_index}].subnets[{index}]"] = f"#subnet-{subnet.pk}"
+    return anchors
 
 
 def _review_url(reference: str) -> str:
@@ -177,3 +188,63 @@ class SubnetConfirmView(StaffRequiredMixin, View):
         else:
             messages.success(request, f"{subnet.network} confirmed as available.")
         return redirect(_review_url(reference) + f"#subnet-{subnet.pk}")
+
+
+class SubnetsConfirmFreeView(StaffRequiredMixin, View):
+    """Confirm every subnet of a request shown free and not yet confirmed, at once (POST only)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, reference: str) -> HttpResponse:
+        connectivity_request = get_object_or_404(
+            ConnectivityRequest.objects.visible_to(request.user), reference=reference
+        )
+        try:
+            confirmed = subnets_confirm_free(request=connectivity_request, actor=request.user)
+        except (PermissionDenied, AllocationConflict) as problem:
+            messages.error(request, str(problem))
+        else:
+            networks = ", ".join(str(confirmation.network) for confirmation in confirmed)
+            messages.success(
+                request,
+                f"Confirmed as available: {networks}."
+                if confirmed
+                else "No subnet was left to confirm: every free subnet is confirmed already.",
+            )
+        return redirect(_review_url(reference) + "#availability-heading")
+
+
+class AssignView(ReviewedRequestMixin, FormPageView):
+    """Assign a submitted request's review to a colleague, which starts the review.
+
+    A page of its own, so the review page reads no list of engineers: the same move as
+    "Assign to me" ("start_review"), with the colleague as the assignee.
+    """
+
+    template_name = "connectivity/review_assign.html"
+    form_class = AssignForm
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_context_data(self, **kwargs) -> dict:
+        return super().get_context_data(connectivity_request=self.connectivity_request, **kwargs)
+
+    def form_valid(self, form: AssignForm) -> HttpResponse:
+        assignee = form.cleaned_data["assignee"]
+        try:
+            moved = workflow.request_transition(
+                "start_review",
+                request=self.connectivity_request,
+                actor=self.request.user,
+                assignee=assignee,
+            )
+        except workflow.TransitionError as problem:
+            form.add_error(None, str(problem))
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"{moved.reference} is now in review, assigned to "
+            f"{assignee.get_full_name() or assignee.email}.",
+        )
+        return self.back()

@@ -2,7 +2,6 @@
 
 import re
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,8 +15,20 @@ from django.views.decorators.http import require_GET
 from connectivity.choices import ConnectionType
 from connectivity.constants import MAX_SUBNETS_PER_SITE
 from connectivity.forms.base import QuestionPage, posted_index, text
-from connectivity.forms.requests import ContactsPage, MtlsPage, ServicesForm, SiteAddForm
-from connectivity.forms.sites import SitePage, availability_answer, platform_choices
+from connectivity.forms.requests import (
+    CONNECTION_TYPE_HINTS,
+    ContactsPage,
+    MtlsPage,
+    RequestTypeForm,
+    ServicesForm,
+    SiteAddForm,
+)
+from connectivity.forms.sites import (
+    PlatformSelect,
+    SitePage,
+    availability_answer,
+    platform_choices,
+)
 from connectivity.selectors.tasks import request_tasks
 from connectivity.services import drafts
 
@@ -45,7 +56,8 @@ class QuestionPageView(ClientRequestMixin, View):
 
     "Add another" and "Remove" buttons redraw the page with the rows changed, saving nothing.
     "Save and continue" saves only complete, correct answers; "Save and come back later"
-    saves partial ones, as long as what was typed is right.
+    saves partial ones and, on a page that can keep them, the right answers while the wrong
+    ones are kept as typed, to be shown again with their errors.
     """
 
     template_name = ""
@@ -59,7 +71,10 @@ class QuestionPageView(ClientRequestMixin, View):
         """Show the page with the stored answers."""
         if response := self.unless_editable():
             return response
-        return self.render_page(self.page())
+        page = self.page()
+        if page.kept:
+            page.validate(complete=False)
+        return self.render_page(page)
 
     def post(self, request: HttpRequest, **kwargs) -> HttpResponse:
         """Redraw, or judge and save, the posted answers."""
@@ -69,10 +84,18 @@ class QuestionPageView(ClientRequestMixin, View):
         rebuilt = page.rebuilt()
         if rebuilt is not None:
             return self.render_page(rebuilt)
-        if not page.validate(complete="later" not in request.POST):
+        later = "later" in request.POST
+        if not page.validate(complete=not later):
+            if later and page.keep_as_typed():
+                messages.warning(
+                    request,
+                    "Your answers are saved, except those that need correcting: they are kept "
+                    "as you typed them, with their errors, for when you come back.",
+                )
+                return redirect("request-tasks", reference=self.connectivity_request.reference)
             return self.render_page(page)
         page.save()
-        if "later" in request.POST:
+        if later:
             messages.success(request, "Your answers are saved. Come back to them at any time.")
             return redirect("request-tasks", reference=self.connectivity_request.reference)
         return redirect(next_url(request, self.connectivity_request.reference))
@@ -90,7 +113,7 @@ class QuestionPageView(ClientRequestMixin, View):
                 "draft": self.connectivity_request,
                 "page": page,
                 "errors": page.error_summary(),
-                "warnings": page.warnings,
+                "warnings": page.located_warnings(),
                 "title": self.title,
                 "next": self.request.POST.get("next") or self.request.GET.get("next", ""),
                 **self.context(page),
@@ -204,6 +227,33 @@ class ServicesView(DraftFormPageView):
         return redirect(next_url(self.request, self.connectivity_request.reference))
 
 
+class RequestTypeView(DraftFormPageView):
+    """Change a draft's environment and connection type, while nothing depends on them yet."""
+
+    template_name = "connectivity/request_type.html"
+    form_class = RequestTypeForm
+    extra_context = {"connection_type_hints": CONNECTION_TYPE_HINTS}
+
+    def get_initial(self) -> dict:
+        draft = self.connectivity_request
+        return {"environment": draft.environment, "connection_type": draft.connection_type}
+
+    def form_valid(self, form: RequestTypeForm) -> HttpResponse:
+        try:
+            drafts.request_type_save(
+                request=self.connectivity_request,
+                environment=form.cleaned_data["environment"],
+                connection_type=form.cleaned_data["connection_type"],
+            )
+        except ValidationError as exc:
+            changed = (
+                form.cleaned_data["connection_type"] != self.connectivity_request.connection_type
+            )
+            form.add_error("connection_type" if changed else "environment", exc.messages)
+            return self.form_invalid(form)
+        return redirect(next_url(self.request, self.connectivity_request.reference))
+
+
 class SubnetAvailabilityView(ClientRequestMixin, View):
     """Answer "Available" or "Not available" for one subnet row (htmx), never whose it is."""
 
@@ -230,7 +280,7 @@ def device_platforms(request: HttpRequest) -> HttpResponse:
     name = key.removesuffix("device_vendor") + "device_platform"
     if not re.fullmatch(r"[a-z0-9-]*device_platform", name):
         name = "device_platform"
-    select = forms.Select(choices=platform_choices(text(vendor)))
+    select = PlatformSelect(choices=platform_choices(text(vendor)))
     return HttpResponse(select.render(name, "", attrs={"id": f"id_{name}", "class": "form-select"}))
 
 

@@ -14,11 +14,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from playwright.sync_api import Page, expect
 
-from tests.conftest import ARTIFACTS, BASE_DIR, PASSWORD
+from tests.accessibility import serious_violations
+from tests.conftest import ARTIFACTS, PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-AXE = BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def check_page(page: Page, name: str) -> None:
@@ -26,15 +25,7 @@ def check_page(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     test = os.environ.get("PYTEST_CURRENT_TEST", "journey").split("::")[-1].split(" ")[0]
     page.screenshot(path=ARTIFACTS / f"{test}-{name}.png", full_page=True)
-    # Evaluated through the DevTools protocol: an injected <script> would be refused by the
-    # portal's Content Security Policy, as it should be.
-    page.evaluate(AXE.read_text())
-    results = page.evaluate("axe.run()")
-    serious = [
-        (violation["id"], [node["target"] for node in violation["nodes"]])
-        for violation in results["violations"]
-        if violation["impact"] in ("serious", "critical")
-    ]
+    serious = serious_violations(page)
     assert serious == [], f"{name}: {serious}"
 
 

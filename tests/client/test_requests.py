@@ -40,7 +40,7 @@ def test_the_list_shows_newest_first_with_site_counts(signed_in, client_user):
     drafts.site_add(request=newer, name="B")
     html = signed_in.get(reverse("request-list")).content.decode()
     assert html.index(newer.reference) < html.index(older.reference)
-    assert "<td>2</td>" in html
+    assert '<td data-label="Sites">2</td>' in html
 
 
 def test_withdraw_after_confirmation(signed_in, client_user):

@@ -101,7 +101,9 @@ def test_production_keeps_database_connections_and_development_does_not():
 
 
 def test_a_missing_database_url_is_a_message_not_a_traceback():
-    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    """In production, which must name its database; elsewhere manage.py uses the embedded one
+    (tests/foundation/test_cli_newcomer.py)."""
+    environment = {k: v for k, v in {**os.environ, **PRODUCTION}.items() if k != "DATABASE_URL"}
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=BASE_DIR,

@@ -182,11 +182,11 @@ def test_approve_is_offered_only_once_every_subnet_is_confirmed(
 ):
     request = request_create(organisation=organisation, created_by=client_user, status=S.IN_REVIEW)
     page = staff_client.get(_review(request.reference)).content.decode()
-    assert "Approve is available once every subnet is confirmed" in page
+    assert "1 subnet is not yet confirmed available: 10.20.30.0/24 at London DC1." in page
 
     # Approving anyway (a crafted POST) is refused with the reason, not a 500.
     response = staff_client.post(_action(request.reference, "approve"), follow=True)
-    assert "Confirm that each subnet is available before approving" in response.content.decode()
+    assert "1 subnet is not yet confirmed available" in response.content.decode()
     request.refresh_from_db()
     assert request.status == S.IN_REVIEW
 
@@ -210,7 +210,9 @@ def test_a_changed_subnet_needs_confirming_again(
     request = request_create(organisation=organisation, created_by=client_user, status=S.IN_REVIEW)
     subnets_confirm(request=request, engineer=thredd_engineer)
     Subnet.objects.filter(site__request=request).update(network="10.20.40.0/24")
-    with pytest.raises(workflow.TransitionError, match=r"10\.20\.40\.0/24 not confirmed"):
+    with pytest.raises(
+        workflow.TransitionError, match=r"10\.20\.40\.0/24 at London DC1 \(changed since"
+    ):
         workflow.request_transition("approve", request=request, actor=thredd_engineer)
     assert (
         "Changed since it was confirmed"
@@ -260,8 +262,8 @@ def test_an_amendment_shows_what_it_changes(
     response = staff_client.get(_review(amendment.reference))
     changes = {(c.where, c.before, c.after) for c in response.context["changes"]}
     assert ("Site London DC1: VPN 1 peer IP", "81.2.69.160", "81.2.69.170") in changes
-    assert ("Site London DC1: subnet", "10.20.30.0/24 (ehi)", "") in changes
-    assert ("Site London DC1: subnet", "", "10.20.31.0/24 (ehi)") in changes
+    assert ("Site London DC1: subnet", "10.20.30.0/24 (EHI)", "") in changes
+    assert ("Site London DC1: subnet", "", "10.20.31.0/24 (EHI)") in changes
     assert 'data-testid="changes"' in response.content.decode()
 
 

@@ -115,7 +115,7 @@ def test_subnet_overlap_is_found_across_sites():
     data["sites"].append(second_site)
     overlaps = [finding for finding in validate(data) if finding.code == "subnet_overlap"]
     assert [finding.field for finding in overlaps] == ["sites[1].subnets[0].cidr"]
-    assert "sites[0].subnets[0].cidr" in overlaps[0].message
+    assert "(Subnet 1 at London DC1)" in overlaps[0].message
 
 
 # --- Request-level choices and contacts -------------------------------------------------------

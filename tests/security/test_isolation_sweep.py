@@ -1,8 +1,9 @@
 """Every URL of the project, with organisation A's objects, as someone who must not see them.
 
 The sweep walks the whole URL configuration (the admin included), fills each pattern's
-parameters with A's objects and requests it (GET and POST) as a user of organisation B and
-as an anonymous visitor, and every staff URL as A's own client user too. No answer may be a
+parameters with A's objects and requests it (GET and POST) as a user of organisation B, as
+B's client admin and as an anonymous visitor, and every staff and client admin URL as A's own
+(plain) client user too. No answer may be a
 500, nor a 200 showing A's data; nothing of A's may change. A new URL parameter the sweep
 does not know fails it, so a new page cannot escape the sweep.
 """
@@ -11,7 +12,7 @@ import re
 
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import get_resolver, reverse
 
 from connectivity.models import (
     AuditAction,
@@ -20,8 +21,10 @@ from connectivity.models import (
     ConnectivityRequest,
     Site,
     Subnet,
+    User,
     Vpn,
 )
+from tests.urlmap import url_patterns
 
 # Staff URLs: the review, the audit log, the invitation and the admin (by namespace).
 STAFF_URL_NAMES = {
@@ -38,23 +41,13 @@ STAFF_URL_NAMES = {
     "aws-retry",
     "review-retire",
 }
+# A client admin's pages: their own organisation's people, and inviting a colleague.
+CLIENT_ADMIN_URL_NAMES = {"colleague-list", "colleague-invite"}
 # Pages anyone may open, which hold nobody's data.
 PUBLIC_URL_NAMES = {"admin:login", "login", "password_reset", "health"}
 
 
 ROUTE_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
-
-
-def _walk(patterns, prefix: str = "", namespace: str = "", params: tuple = ()):
-    """Yield (name, parameter names, route) for every URL pattern, depth first."""
-    for entry in patterns:
-        names = params + tuple(entry.pattern.regex.groupindex)
-        route = prefix + str(entry.pattern)
-        if isinstance(entry, URLResolver):
-            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _walk(entry.url_patterns, route, inner, names)
-        elif isinstance(entry, URLPattern):
-            yield (f"{namespace}{entry.name}" if entry.name else None), names, route
 
 
 def _values(request: ConnectivityRequest) -> dict[str, str]:
@@ -82,7 +75,7 @@ def _values(request: ConnectivityRequest) -> dict[str, str]:
 def _urls(request: ConnectivityRequest) -> list[tuple[str, str]]:
     values = _values(request)
     urls = []
-    for name, params, route in _walk(get_resolver().url_patterns):
+    for name, params, route in url_patterns(get_resolver().url_patterns):
         unknown = set(params) - set(values) - {"url"}
         assert not unknown, f"teach the sweep a value for {unknown} of {name or route}"
         if name is not None:
@@ -120,12 +113,22 @@ def test_no_url_shows_or_changes_organisation_a_for_anyone_else(
     secrets_of_a = [a.reference, a.organisation.name, "London DC1"]
     urls = _urls(a)
     assert len(urls) > 60  # the project's own pages and the admin's
-    roles = [("organisation B", other_client_user), ("anonymous", None), ("client A", client_user)]
+    other_admin = User.objects.create_user(
+        "bea@borealis-cards.example",
+        organisation=other_client_user.organisation,
+        is_client_admin=True,
+    )
+    roles = [
+        ("organisation B", other_client_user),
+        ("organisation B's client admin", other_admin),
+        ("anonymous", None),
+        ("client A", client_user),
+    ]
     checked = 0
     for role, user in roles:
         for name, url in urls:
-            if role == "client A" and not _is_staff_url(name):
-                continue  # A's own pages are A's to see
+            if role == "client A" and not (_is_staff_url(name) or name in CLIENT_ADMIN_URL_NAMES):
+                continue  # A's own pages are A's to see (A is no client admin)
             for method in ("get", "post"):
                 browser = Client(raise_request_exception=False)
                 if user is not None:
@@ -136,6 +139,7 @@ def test_no_url_shows_or_changes_organisation_a_for_anyone_else(
                 assert response.status_code < 500, where
                 if response.status_code == 200:
                     assert name in PUBLIC_URL_NAMES or not _is_staff_url(name), where
+                    assert name not in CLIENT_ADMIN_URL_NAMES or user == other_admin, where
                     body = response.content.decode(errors="replace")
                     for secret in secrets_of_a:
                         assert secret not in body, f"{where} shows {secret!r}"

@@ -4,9 +4,15 @@ import re
 
 import pytest
 from django.conf import settings
+from django.template.loader import render_to_string
 
 from connectivity.choices import RequestStatus
-from connectivity.models import OutboundEmail, OutboundEmailStatus, RequestEvent
+from connectivity.models import (
+    ConnectivityRequest,
+    OutboundEmail,
+    OutboundEmailStatus,
+    RequestEvent,
+)
 from connectivity.services import workflow
 from connectivity.services.notifications import outbound_email_send
 from tests.documents import CONTACT_EMAIL, TUNNEL_PSK
@@ -37,8 +43,10 @@ def test_submission_mails_the_client_people_and_the_thredd_team(
     reference = connectivity_request.reference
     team = settings.THREDD_TEAM_EMAIL
     assert smtp_server.delivered_to() == sorted([CLIENT_EMAIL, CONTACT_EMAIL, team])
-    link = f"{settings.PORTAL_BASE_URL}/requests/{reference}/"
     for message in smtp_server.messages:
+        # Thredd's team acts on the review page; the client's page is the client's.
+        page = "review" if message["To"] == team else "requests"
+        link = f"{settings.PORTAL_BASE_URL}/{page}/{reference}/"
         assert message["Subject"] == f"{reference} submitted to Thredd for review"
         assert message["Auto-Submitted"] == "auto-generated"
         assert message["X-Thredd-Request"] == reference
@@ -211,3 +219,19 @@ def test_every_event_has_its_own_wording(
     assert event.get_to_status_display() in email.text_body
     assert "What happens next" in email.html_body
     assert "{%" not in email.text_body + email.html_body
+
+
+@pytest.mark.parametrize(
+    ("connection_type", "promised"),
+    [("ipsec_vpn", "confirms that each subnet is available"), ("mtls", "certificate signing")],
+)
+def test_the_submission_mail_promises_what_thredd_checks_for_the_kind(connection_type, promised):
+    """An mTLS request has no subnets: its mail speaks of the certificate signing request."""
+    request = ConnectivityRequest(reference="CR-2026-00001", connection_type=connection_type)
+    for suffix in ("txt", "html"):
+        body = render_to_string(
+            f"connectivity/emails/submitted/body.{suffix}", {"request": request}
+        )
+        words = " ".join(body.split())  # the text part is wrapped at 76 columns
+        assert promised in words
+        assert ("subnet" in words) == (connection_type != "mtls")

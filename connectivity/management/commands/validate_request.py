@@ -3,7 +3,6 @@
 import json
 import sys
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
@@ -13,9 +12,7 @@ from connectivity.document import parse_json
 from connectivity.findings import Finding, error, has_errors
 from connectivity.models import Organisation
 from connectivity.rules import validate_document
-from connectivity.selectors.availability import availability_findings
-from connectivity.selectors.requests import thredd_bgp_asn
-from connectivity.validators import parse_ipv4_network
+from connectivity.selectors.findings import document_findings
 
 
 class Command(BaseCommand):
@@ -54,18 +51,13 @@ class Command(BaseCommand):
             return findings
         # An unknown environment is already an error, and must never reach a query.
         known = doc.environment in Environment.values
-        database = not options["offline"] and known and _database_answers()
-        thredd_asn = thredd_bgp_asn(doc.environment) if database else DEFAULT_THREDD_BGP_ASN
-        findings += validate_document(doc, thredd_asn=thredd_asn)
-        if database:
-            findings += availability_findings(
-                _parsed_subnets(doc),
-                environment=doc.environment,
-                organisation_id=self._organisation_id(options["organisation"]),
+        if not options["offline"] and known and _database_answers():
+            return findings + document_findings(
+                doc, organisation_id=self._organisation_id(options["organisation"])
             )
-        elif not options["offline"] and known:
+        if not options["offline"] and known:
             self.stderr.write("No database answered: reserved ranges and allocations not checked.")
-        return findings
+        return findings + validate_document(doc, thredd_asn=DEFAULT_THREDD_BGP_ASN)
 
     @staticmethod
     def _read(path: str) -> bytes:
@@ -90,14 +82,3 @@ def _database_answers() -> bool:
     except DatabaseError:
         return False
     return True
-
-
-def _parsed_subnets(doc):
-    """Yield (field, network) for every subnet of `doc` that is a valid network."""
-    for site_index, site in enumerate(doc.sites):
-        for index, subnet in enumerate(site.subnets):
-            try:
-                network = parse_ipv4_network(subnet.cidr)
-            except ValidationError:  # the rules have already reported it
-                continue
-            yield f"sites[{site_index}].subnets[{index}].cidr", network
