@@ -123,5 +123,8 @@ def test_a_whole_worker_killed_mid_render_is_made_good_by_a_new_worker_and_the_s
     checksums = _all_ready_once(pending)
     killed.refresh_from_db()
     assert killed.attempts == 2
-    assert f"Artifact {killed.pk} of request {killed.request_id} is ready" in second.output()
+    # The worker logs the render after its commit (and the after-commit queueing of mail):
+    # the line may follow the status by a moment.
+    line = f"Artifact {killed.pk} of request {killed.request_id} is ready"
+    wait_until(lambda: line in second.output(), timeout=10, message="the worker to log it")
     _assert_checksums_stable(checksums)
