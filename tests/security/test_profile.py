@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from connectivity.mfa import SLID_AT_KEY, SLIDE_EVERY_SECONDS
 from tests.conftest import BASE_DIR
 from tests.foundation.test_settings import PRODUCTION
 
@@ -152,3 +153,25 @@ def test_an_active_session_slides_and_an_idle_one_signs_out(client, client_user)
     response = client.get(requests_page)
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+def test_the_idle_timeout_slides_at_most_once_a_minute(client, client_user):
+    """Requests within a minute of the last slide save nothing: no query, no new cookie; the
+    session ends at most a minute early, never late."""
+    client.force_login(client_user)
+    requests_page = reverse("request-list")
+    first = client.get(requests_page)
+    assert first.cookies["sessionid"]["max-age"] == 15 * 60
+    slid_to = _session_of(client).expire_date
+
+    again = client.get(requests_page)
+    assert "sessionid" not in again.cookies
+    assert _session_of(client).expire_date == slid_to
+
+    session = client.session
+    session[SLID_AT_KEY] -= SLIDE_EVERY_SECONDS
+    session.save()
+    Session.objects.filter(pk=_session_of(client).pk).update(expire_date=slid_to)
+    later = client.get(requests_page)
+    assert later.cookies["sessionid"]["max-age"] == 15 * 60
+    assert _session_of(client).expire_date > slid_to
