@@ -1,9 +1,9 @@
 """Measure the availability check at 10,000, 100,000 and 1,000,000 allocations.
 
-The query is the project's own (`subnet_is_taken`, what submission, form saves and the
-client's "Check availability" ask for each subnet), timed end to end from Python as the
-portal pays for it, against the allocation table and the GiST indexes of its exclusion
-constraints.
+The check is the project's own (`availability_findings`, what the site page, submission,
+check your answers and approval ask of every subnet), for one /24, timed end to end from
+Python as the portal pays for it: one query, against the allocation table and the GiST
+indexes of its exclusion constraints (with Thredd's reserved and service ranges).
 
 Every size is made in one transaction, rolled back at the end, so the seeded data, the
 table's files and its sequence are left as they were. The table is emptied (TRUNCATE, which a
@@ -39,7 +39,7 @@ from django.test.utils import CaptureQueriesContext
 from bench.stats import Summary
 from connectivity.choices import Environment
 from connectivity.models import Allocation, ReservedRange, ServiceRange
-from connectivity.selectors.availability import PRIVATE_BLOCKS, subnet_is_taken
+from connectivity.selectors.availability import PRIVATE_BLOCKS, availability_findings
 
 SIZES = (10_000, 100_000, 1_000_000)
 ROUNDS = 8
@@ -115,10 +115,12 @@ def _probes(count: int, rng: random.Random) -> list[Probe]:
 
 
 def _is_taken(probe: Probe) -> bool:
+    """Run the portal's check of one subnet; say whether another organisation holds it."""
     environment, network, organisation_id = probe
-    return subnet_is_taken(
-        environment=environment, network=network, excluding_organisation_id=organisation_id
+    findings = availability_findings(
+        [("probe", network)], environment=environment, organisation_id=organisation_id
     )
+    return any(finding.code == "subnet_unavailable" for finding in findings)
 
 
 def _time_checks(probes: list[Probe]) -> list[float]:

@@ -156,8 +156,9 @@ def _availability_notes(a) -> list[str]:
             f"- **Availability check at {size.allocations:,} allocations.** From Python the "
             f"check costs {size.with_index.median:.3f} ms; PostgreSQL ran the probe of the plan "
             f"in {_execution_ms(size.plan):.3f} ms ({_buffers(size.plan)} buffers). The rest is "
-            "paid on every call whatever the data: Django compiling the EXISTS query, and the "
-            "round trip on loopback to a server sharing the cores with this process."
+            "paid on every call whatever the data: the check's Python (the statement, the "
+            "findings), and the round trip on loopback to a server sharing the cores with this "
+            "process."
         )
     if a.growth > AVAILABILITY_GROWTH:
         small, large = a.smallest, a.largest
@@ -178,8 +179,8 @@ def _availability_notes(a) -> list[str]:
             f"allocations PostgreSQL runs the indexed query in {server:.3f} ms and the "
             f"sequential scan in {server_seq:.3f} ms ({server_seq / server:.0f}x, EXPLAIN "
             f"ANALYZE above). From Python the check costs {a.largest.with_index.median:.3f} ms: "
-            "the rest is fixed per call, whatever the data (Django compiling the EXISTS query "
-            f"and the loopback round trip), and that fixed cost keeps the end-to-end ratio at "
+            "the rest is fixed per call, whatever the data (the check's Python and the loopback "
+            f"round trip), and that fixed cost keeps the end-to-end ratio at "
             f"{a.ratio:.1f}x."
         )
     return notes
@@ -279,8 +280,9 @@ def write(results: Results, path: Path) -> None:
         "",
         "## 1. Availability check",
         "",
-        "`availability.subnet_is_taken` for one /24, timed from Python as the portal calls it: "
-        "the same query, on the allocation table with its exclusion constraints' GiST indexes. "
+        "`availability.availability_findings` for one /24, timed from Python as the portal "
+        "calls it: one query, answered from the allocation table with its exclusion "
+        "constraints' GiST indexes (and Thredd's reserved and service ranges). "
         f"{a.smallest.with_index.n} probes at each size: half are the /24 of a random "
         "allocation, half random /24s of 10.0.0.0/8, taken or free as the data has it (the "
         f"share found taken is shown). The sizes are measured in turn, {a.rounds} rounds of "

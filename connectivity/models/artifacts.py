@@ -50,7 +50,7 @@ class Artifact(models.Model):
     rendered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["request", "site_id", "vpn_id", "target"]
+        ordering = ["request_id", "site_id", "vpn_id", "target"]
         constraints = [
             models.UniqueConstraint(
                 fields=["request", "site", "vpn", "target"],

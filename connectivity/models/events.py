@@ -39,7 +39,7 @@ class RequestEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["request", "created_at", "id"]
+        ordering = ["request_id", "created_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.request}: {self.from_status or 'new'} → {self.to_status}"
@@ -68,7 +68,7 @@ class Comment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["request", "created_at", "id"]
+        ordering = ["request_id", "created_at", "id"]
 
     def __str__(self) -> str:
         return f"{'Internal note' if self.internal else 'Comment'} on {self.request}"

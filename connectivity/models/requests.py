@@ -44,11 +44,17 @@ class ConnectivityRequestQuerySet(models.QuerySet):
     ) -> "ConnectivityRequestQuerySet":
         """Return these requests with every answer prefetched, to dump or show them whole.
 
+        Thredd's AWS side of each site and VPN (the peering attachment, the VPN connection)
+        comes in the same queries, joined: the pages that show answers show it too.
         `subnets` is the queryset to read subnets with, when a page needs more of them (the
         review page: each subnet's confirmation).
         """
+        site_model = self.model._meta.get_field("sites").related_model
+        vpn_model = site_model._meta.get_field("vpns").related_model
         return self.select_related("organisation", "mtls").prefetch_related(
             "contacts",
+            models.Prefetch("sites", queryset=site_model.objects.select_related("aws_peering")),
+            models.Prefetch("sites__vpns", queryset=vpn_model.objects.select_related("aws")),
             "sites__vpns__tunnels",
             "sites__attachments",
             models.Prefetch("sites__subnets", queryset=subnets)
@@ -197,7 +203,7 @@ class Contact(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        ordering = ["request", "position", "id"]
+        ordering = ["request_id", "position", "id"]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"

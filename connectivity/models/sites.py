@@ -46,7 +46,7 @@ class Site(models.Model):
     )
 
     class Meta:
-        ordering = ["request", "position", "id"]
+        ordering = ["request_id", "position", "id"]
 
     def __str__(self) -> str:
         return self.name
@@ -87,7 +87,7 @@ class Vpn(models.Model):
 
     class Meta:
         verbose_name = "VPN"
-        ordering = ["site", "position", "id"]
+        ordering = ["site_id", "position", "id"]
 
     def __str__(self) -> str:
         return f"VPN {self.position + 1} of {self.site}"
@@ -120,7 +120,7 @@ class Tunnel(models.Model):
     )
 
     class Meta:
-        ordering = ["vpn", "number"]
+        ordering = ["vpn_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["vpn", "number"], name="tunnel_number_unique"),
             models.CheckConstraint(
@@ -140,7 +140,7 @@ class Attachment(models.Model):
     services = _services_field()
 
     class Meta:
-        ordering = ["site", "position", "id"]
+        ordering = ["site_id", "position", "id"]
 
     def __str__(self) -> str:
         return f"Attachment {self.position + 1} of {self.site}"
@@ -155,7 +155,7 @@ class Subnet(models.Model):
     purpose = models.CharField(max_length=16, choices=SubnetPurpose.choices)
 
     class Meta:
-        ordering = ["site", "position", "id"]
+        ordering = ["site_id", "position", "id"]
 
     def __str__(self) -> str:
         return str(self.network)

@@ -83,7 +83,7 @@ class ReservedRange(models.Model):
     description = models.CharField(max_length=200)
 
     class Meta:
-        ordering = ["settings", "network"]
+        ordering = ["settings_id", "network"]
 
     def __str__(self) -> str:
         return f"{self.network} ({self.description})"
@@ -99,7 +99,7 @@ class ServiceRange(models.Model):
     network = IPv4NetworkField()
 
     class Meta:
-        ordering = ["settings", "service", "network"]
+        ordering = ["settings_id", "service", "network"]
         constraints = [
             models.UniqueConstraint(
                 fields=["settings", "service", "network"], name="service_range_unique"

@@ -166,8 +166,9 @@ def answers_summary(
     """Return every answer of `request` in plain words, with Thredd's side once it is sent.
 
     Pass a request read with `with_answers()` and its document when the page has them (check
-    your answers does); otherwise both are read here. Thredd's side costs at most two more
-    queries, whatever the number of sites: Thredd's ASN and the peering attachments.
+    your answers does); otherwise both are read here. Thredd's side costs at most one more
+    query, whatever the number of sites: Thredd's ASN (the peering attachments come with the
+    answers).
     """
     if doc is None:
         request = request_answers(request)
@@ -176,11 +177,6 @@ def answers_summary(
     thredd_side_shown = status not in EDITABLE_STATUSES | FINAL_STATUSES
     is_tgw = request.connection_type == ConnectionType.AWS_TGW
     set_up = status in DOWNLOADABLE_STATUSES
-    peerings = (
-        {p.site_id: p for p in AwsPeeringAttachment.objects.filter(site__request=request)}
-        if set_up and is_tgw
-        else {}
-    )
     thredd_asn = (
         thredd_bgp_asn(request.environment)
         if set_up and any(site.routing == Routing.BGP for site in doc.sites)
@@ -230,7 +226,7 @@ def answers_summary(
                     connection_type=request.connection_type,
                     index=index,
                 ),
-                thredd_side=_peering_thredd_side(peerings.get(site.pk), status=status)
+                thredd_side=_peering_thredd_side(getattr(site, "aws_peering", None), status=status)
                 if thredd_side_shown and is_tgw
                 else (),
             )

@@ -108,30 +108,30 @@ def _tunnel(tunnel) -> TunnelSide:
 
 
 def aws_side(request: ConnectivityRequest) -> AwsSide:
-    """Return Thredd's side of `request` once it is approved (nothing to show before)."""
+    """Return Thredd's side of `request` once it is approved (nothing to show before).
+
+    `request` is read with `with_answers()`, which brings each VPN's connection and each
+    site's peering attachment: this reads nothing more.
+    """
     if request.status not in DOWNLOADABLE_STATUSES:
         return AwsSide(vpns=(), peerings=())
-    vpns = (
-        Vpn.objects.filter(site__request=request)
-        .select_related("site", "aws")
-        .prefetch_related("tunnels")
-        .order_by("site__position", "position")
-    )
-    sites = (
-        request.sites.filter(aws_peering__isnull=False).select_related("aws_peering")
-        if request.connection_type == ConnectionType.AWS_TGW
-        else []
-    )
+    sites = request.sites.all()
     return AwsSide(
         vpns=tuple(
             VpnSide(
                 vpn=vpn,
-                where=f"{vpn.site.name}, VPN {vpn.position + 1}",
+                where=f"{site.name}, VPN {vpn.position + 1}",
                 services=services_label(vpn.services),
                 connection=getattr(vpn, "aws", None),
                 tunnels=tuple(_tunnel(tunnel) for tunnel in vpn.tunnels.all()),
             )
-            for vpn in vpns
+            for site in sites
+            for vpn in site.vpns.all()
         ),
-        peerings=tuple(PeeringSide(site=site, peering=site.aws_peering) for site in sites),
+        peerings=tuple(
+            PeeringSide(site=site, peering=site.aws_peering)
+            for site in sites
+            if request.connection_type == ConnectionType.AWS_TGW
+            and getattr(site, "aws_peering", None) is not None
+        ),
     )

@@ -14,8 +14,6 @@ from connectivity.configgen.targets import Target, get_target, other_device_targ
 from connectivity.models import (
     Artifact,
     ArtifactStatus,
-    AwsPeeringAttachment,
-    AwsVpnConnection,
     ConnectivityRequest,
     Site,
     User,
@@ -125,19 +123,16 @@ def _rows(request: ConnectivityRequest) -> tuple[ArtifactRow, ...]:
 def request_files(*, request: ConnectivityRequest, user: User) -> RequestFiles:
     """Return what `user` sees of `request`'s configuration files: progress, downloads, history.
 
+    `request` is read with `with_answers()`: its VPNs, and Thredd's AWS side of each, come
+    from there.
+
     Earlier revisions (the `amends` chain) are listed as superseded versions, still
     downloadable; a revision that a later approved one replaces says by which. Files exist,
     and later revisions can replace them, only once Thredd has approved: before that no
     query is made for them.
     """
     downloadable = request.status in DOWNLOADABLE_STATUSES
-    vpns = (
-        Vpn.objects.filter(site__request=request)
-        .select_related("site")
-        .order_by("site__position", "position")
-        if downloadable and request.connection_type == ConnectionType.IPSEC_VPN
-        else []
-    )
+    vpns = [vpn for site in request.sites.all() for vpn in site.vpns.all()]
     earlier = []
     revision = request.amends
     while revision is not None:
@@ -151,26 +146,32 @@ def request_files(*, request: ConnectivityRequest, user: User) -> RequestFiles:
         other_devices=tuple(
             DeviceChoice(vpn, _where(vpn.site, vpn), tuple(vpn_other_device_targets(vpn)))
             for vpn in vpns
-        ),
+        )
+        if downloadable and request.connection_type == ConnectionType.IPSEC_VPN
+        else (),
         earlier=tuple(earlier),
         superseded_by=request.amendments.filter(status__in=DOWNLOADABLE_STATUSES)
         .order_by("-created_at")
         .first()
         if downloadable
         else None,
-        awaiting_aws=_awaiting_aws(request) if downloadable else (),
+        awaiting_aws=_awaiting_aws(request.sites.all(), vpns) if downloadable else (),
     )
 
 
-def _awaiting_aws(request: ConnectivityRequest) -> tuple[tuple[str, str], ...]:
+def _awaiting_aws(sites: list[Site], vpns: list[Vpn]) -> tuple[tuple[str, str], ...]:
     """Return (where, status) of each VPN or TGW site whose AWS side is not ready yet."""
-    vpns = (
-        AwsVpnConnection.objects.filter(vpn__site__request=request)
-        .exclude(status=AwsStatus.READY)
-        .select_related("vpn__site")
-    )
-    peerings = AwsPeeringAttachment.objects.filter(site__request=request, attachment_id="")
+    connections = [(vpn, getattr(vpn, "aws", None)) for vpn in vpns]
+    peerings = [(site, getattr(site, "aws_peering", None)) for site in sites]
     return tuple(
-        [(_where(row.vpn.site, row.vpn), row.status) for row in vpns]
-        + [(row.site.name, row.status) for row in peerings.select_related("site")]
+        [
+            (_where(vpn.site, vpn), connection.status)
+            for vpn, connection in connections
+            if connection is not None and connection.status != AwsStatus.READY
+        ]
+        + [
+            (site.name, peering.status)
+            for site, peering in peerings
+            if peering is not None and not peering.attachment_id
+        ]
     )

@@ -10,6 +10,7 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Value,
 )
@@ -17,6 +18,26 @@ from django.db.models.functions import Coalesce, Now
 
 from connectivity.choices import WAITING_STATUSES
 from connectivity.models import ConnectivityRequest, Site
+
+
+def _with_waits(requests: QuerySet[ConnectivityRequest]) -> QuerySet[ConnectivityRequest]:
+    """Annotate `client_waited` and `thredd_wait`, from the clocks the workflow keeps."""
+    current_client_stay = Coalesce(
+        Now() - F("client_wait_since"), Value(timedelta(0)), output_field=DurationField()
+    )
+    return requests.annotate(
+        client_waited=ExpressionWrapper(
+            F("client_wait") + current_client_stay, output_field=DurationField()
+        )
+    ).annotate(
+        thredd_wait=ExpressionWrapper(
+            Now() - F("submitted_at") - F("client_waited"), output_field=DurationField()
+        )
+    )
+
+
+# Longest waiting on Thredd first; never-submitted requests (no wait) last.
+QUEUE_ORDER = (F("thredd_wait").desc(nulls_last=True), "created_at")
 
 
 def review_queue(
@@ -29,41 +50,16 @@ def review_queue(
     unassigned: bool = False,
     waiting_days_at_least: int | None = None,
     search: str = "",
-):
-    """Return the requests waiting, oldest-waiting first, with how long each has waited.
+) -> QuerySet[ConnectivityRequest]:
+    """Return the requests waiting, oldest-waiting first: to count and to slice a page of.
 
     `client_waited` is the time spent waiting on the client (Changes requested), which does
     not count against Thredd; `thredd_wait` the rest since the first submission. Both come
-    from the clocks the workflow keeps on the request, so sorting reads no events.
+    from the clocks the workflow keeps on the request, so sorting reads no events. The rows
+    carry no organisation, assignee or site count: `queue_rows` adds them to a page only,
+    so PostgreSQL sorts thousands of narrow rows rather than joining each before sorting.
     """
-    current_client_stay = Coalesce(
-        Now() - F("client_wait_since"), Value(timedelta(0)), output_field=DurationField()
-    )
-    requests = (
-        ConnectivityRequest.objects.filter(status__in=list(statuses))
-        .select_related("organisation", "assigned_to")
-        .annotate(
-            # A correlated count, not a join with GROUP BY: PostgreSQL works it out only for
-            # the page of rows the LIMIT keeps, after sorting thousands of waiting requests.
-            site_count=Coalesce(
-                Subquery(
-                    Site.objects.filter(request_id=OuterRef("pk"))
-                    .values("request")
-                    .annotate(count=Count("pk"))
-                    .values("count")
-                ),
-                0,
-            ),
-            client_waited=ExpressionWrapper(
-                F("client_wait") + current_client_stay, output_field=DurationField()
-            ),
-        )
-        .annotate(
-            thredd_wait=ExpressionWrapper(
-                Now() - F("submitted_at") - F("client_waited"), output_field=DurationField()
-            )
-        )
-    )
+    requests = _with_waits(ConnectivityRequest.objects.filter(status__in=list(statuses)))
     if environment:
         requests = requests.filter(environment=environment)
     if connection_type:
@@ -81,4 +77,27 @@ def review_queue(
         requests = requests.filter(
             Q(reference__icontains=term) | Q(organisation__name__icontains=term)
         )
-    return requests.order_by(F("thredd_wait").desc(nulls_last=True), "created_at")
+    return requests.order_by(*QUEUE_ORDER)
+
+
+def queue_rows(page: QuerySet[ConnectivityRequest]) -> list[ConnectivityRequest]:
+    """Return a page sliced from `review_queue` as the queue shows it, in one query: each
+    request with its organisation, assignee, number of sites and waits, in queue order."""
+    return list(
+        _with_waits(ConnectivityRequest.objects.filter(pk__in=page.values("pk")))
+        .select_related("organisation", "assigned_to")
+        .annotate(
+            # A correlated count, not a join with GROUP BY: worked out for the page's rows only.
+            site_count=Coalesce(
+                Subquery(
+                    Site.objects.filter(request_id=OuterRef("pk"))
+                    .order_by()
+                    .values("request_id")
+                    .annotate(count=Count("pk"))
+                    .values("count")
+                ),
+                0,
+            ),
+        )
+        .order_by(*QUEUE_ORDER)
+    )

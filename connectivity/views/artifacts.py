@@ -34,10 +34,14 @@ def attachment_response(download: downloads.Download) -> HttpResponse:
 class RequestFilesMixin(LoginRequiredMixin):
     """Find the request of the URL among those the user may see; others are a 404."""
 
+    # The files panel lists each VPN and its AWS side: read with the answers (`with_answers()`).
+    reads_answers = False
+
     @cached_property
     def connectivity_request(self) -> ConnectivityRequest:
+        requests = ConnectivityRequest.objects.visible_to(self.request.user)
         return get_object_or_404(
-            ConnectivityRequest.objects.visible_to(self.request.user),
+            requests.with_answers() if self.reads_answers else requests,
             reference=self.kwargs["reference"],
         )
 
@@ -48,6 +52,8 @@ class RequestFilesMixin(LoginRequiredMixin):
 
 class ArtifactProgressView(RequestFilesMixin, View):
     """Show the files' progress and downloads: the fragment htmx refreshes while they render."""
+
+    reads_answers = True
 
     def get(self, request: HttpRequest, reference: str) -> HttpResponse:
         request.idle_timeout_exempt = True  # the page asks by itself: no sign of a user

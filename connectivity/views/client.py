@@ -19,7 +19,7 @@ from connectivity.selectors.answers import answers_summary
 from connectivity.selectors.aws import aws_side
 from connectivity.selectors.certificates import request_certificates
 from connectivity.selectors.files import request_files
-from connectivity.selectors.requests import request_list
+from connectivity.selectors.requests import request_list, request_to_document
 from connectivity.selectors.tasks import request_tasks
 from connectivity.services import drafts, workflow
 
@@ -71,6 +71,8 @@ class RequestDetailView(ClientRequestMixin, View):
     """Show a request: status, Thredd's request for changes, files, what the client sent
     (once it is no longer editable) with Thredd's side, timeline and comments."""
 
+    reads_answers = True
+
     def get(self, request: HttpRequest, reference: str) -> HttpResponse:
         """Show the request's page."""
         connectivity_request = self.connectivity_request
@@ -93,7 +95,9 @@ class RequestDetailView(ClientRequestMixin, View):
                 else None,
                 "summary": None
                 if connectivity_request.is_editable
-                else answers_summary(request=connectivity_request),
+                else answers_summary(
+                    request=connectivity_request, doc=request_to_document(connectivity_request)
+                ),
                 "events": connectivity_request.events.select_related("actor"),
                 "comments": connectivity_request.comments.select_related("author"),
                 "can_withdraw": "withdraw" in available,

@@ -14,13 +14,17 @@ from .access import ClientRequiredMixin
 class ClientRequestMixin(ClientRequiredMixin):
     """Admit the organisation's users to one of its requests, named by `reference`."""
 
+    # A page that shows every answer reads the request with them (`with_answers()`), once.
+    reads_answers = False
+
     @cached_property
     def connectivity_request(self) -> ConnectivityRequest:
         """Return the request of the URL, if the user may see it; else raise Http404."""
+        requests = ConnectivityRequest.objects.visible_to(self.request.user)
         return get_object_or_404(
-            ConnectivityRequest.objects.visible_to(self.request.user).select_related(
-                "organisation"
-            ),
+            requests.with_answers()
+            if self.reads_answers
+            else requests.select_related("organisation"),
             reference=self.kwargs["reference"],
         )
 

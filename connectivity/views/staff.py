@@ -27,7 +27,7 @@ from connectivity.selectors.aws import aws_side
 from connectivity.selectors.certificates import request_certificates
 from connectivity.selectors.files import request_files
 from connectivity.selectors.findings import request_findings
-from connectivity.selectors.queue import review_queue
+from connectivity.selectors.queue import queue_rows, review_queue
 from connectivity.selectors.requests import request_answers, request_to_document
 from connectivity.services import workflow
 from connectivity.services.allocation import (
@@ -54,6 +54,7 @@ class ReviewQueueView(StaffRequiredMixin, TemplateView):
         page = Paginator(review_queue(**self._queue_arguments(filters)), QUEUE_PAGE_SIZE).get_page(
             self.request.GET.get("page")
         )
+        page.object_list = queue_rows(page.object_list)
         query = self.request.GET.copy()
         query.pop("page", None)
         return super().get_context_data(form=form, page=page, query=query.urlencode(), **kwargs)
