@@ -7,18 +7,27 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from connectivity.models import AuditAction, Organisation
 
+from .filters import FilterSelect, ListFilterForm
+
 EARLIEST = date(2000, 1, 1)
 LATEST = date(9999, 12, 30)
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(ListFilterForm):
     """Narrow the audit log; every field is optional and kept in the URL."""
 
     action = forms.ChoiceField(
-        label="What", required=False, choices=[("", "Anything"), *AuditAction.choices]
+        label="What",
+        required=False,
+        choices=[("", "Anything"), *AuditAction.choices],
+        widget=FilterSelect,
     )
     organisation = forms.ModelChoiceField(
-        label="Organisation", required=False, queryset=Organisation.objects.all(), empty_label="Any"
+        label="Organisation",
+        required=False,
+        queryset=Organisation.objects.all(),
+        empty_label="Any",
+        widget=FilterSelect,
     )
     actor = forms.CharField(label="Who (email contains)", required=False, max_length=254)
     reference = forms.CharField(label="Object (reference contains)", required=False, max_length=200)
@@ -35,9 +44,3 @@ class AuditFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=[MinValueValidator(EARLIEST), MaxValueValidator(LATEST)],
     )
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            is_select = isinstance(field.widget, forms.Select)
-            field.widget.attrs["class"] = "form-select" if is_select else "form-control"

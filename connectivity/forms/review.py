@@ -6,12 +6,14 @@ from connectivity.choices import ConnectionType, Environment, RequestStatus
 from connectivity.models import Organisation, User
 from connectivity.selectors.accounts import thredd_engineers
 
+from .filters import FilterSelect, ListFilterForm
+
 ASSIGNED_TO_ME = "me"
 UNASSIGNED = "none"
 WAITING = "waiting"
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(ListFilterForm):
     """Narrow the review queue; every field is optional and kept in the URL."""
 
     q = forms.CharField(label="Reference or organisation", required=False, max_length=100)
@@ -19,12 +21,19 @@ class QueueFilterForm(forms.Form):
         label="Status",
         required=False,
         choices=[(WAITING, "Waiting (any open status)"), *RequestStatus.choices],
+        widget=FilterSelect,
     )
     environment = forms.ChoiceField(
-        label="Environment", required=False, choices=[("", "Any"), *Environment.choices]
+        label="Environment",
+        required=False,
+        choices=[("", "Any"), *Environment.choices],
+        widget=FilterSelect,
     )
     connection_type = forms.ChoiceField(
-        label="Connection type", required=False, choices=[("", "Any"), *ConnectionType.choices]
+        label="Connection type",
+        required=False,
+        choices=[("", "Any"), *ConnectionType.choices],
+        widget=FilterSelect,
     )
     # Thousands of organisations make a poor drop-down: the search box finds one by name,
     # and an organisation's name in a row filters the queue to it.
@@ -34,7 +43,7 @@ class QueueFilterForm(forms.Form):
         queryset=Organisation.objects.all(),
         widget=forms.HiddenInput,
     )
-    assignee = forms.ChoiceField(label="Assigned to", required=False)
+    assignee = forms.ChoiceField(label="Assigned to", required=False, widget=FilterSelect)
     waiting_days = forms.IntegerField(
         label="Waiting on Thredd at least (days)", required=False, min_value=0, max_value=3650
     )
@@ -48,9 +57,6 @@ class QueueFilterForm(forms.Form):
             (UNASSIGNED, "Nobody yet"),
             *((str(user.pk), user.get_full_name() or user.email) for user in engineers),
         ]
-        for field in self.fields.values():
-            is_select = isinstance(field.widget, forms.Select)
-            field.widget.attrs["class"] = "form-select" if is_select else "form-control"
 
 
 class DecisionForm(forms.Form):

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.functional import cached_property
 
 __all__ = ["REVIEW_PERMISSION", "Organisation", "User"]
 
@@ -125,11 +126,17 @@ class User(AbstractUser):
         """Say whether this user acts for a client organisation."""
         return self.organisation_id is not None and not self.is_staff
 
-    @property
+    @cached_property
     def is_engineer(self) -> bool:
         """Say whether this user is a Thredd engineer: active staff with the review permission.
 
         The one definition every check asks: the workflow's engineer moves, internal notes,
-        retrying a file, confirming a subnet and the staff pages.
+        retrying a file, confirming a subnet and the staff pages. It is `engineers()` asked
+        of this user: one query, where `has_perm` reads every permission in two; kept for
+        the rest of the request, as `has_perm` keeps what it read.
         """
-        return self.is_active and self.is_staff and self.has_perm(REVIEW_PERMISSION)
+        return (
+            self.is_active
+            and self.is_staff
+            and (self.is_superuser or User.objects.engineers().filter(pk=self.pk).exists())
+        )

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
+from django.db.models.query import ModelIterable
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from connectivity.choices import (
     Service,
 )
 
+from .answers import answers_load
 from .organisations import Organisation
 
 __all__ = ["ConnectivityRequest", "Contact", "MtlsDetails"]
@@ -39,28 +41,31 @@ class ConnectivityRequestQuerySet(models.QuerySet):
             return self.none()
         return self.filter(organisation_id=user.organisation_id)
 
-    def with_answers(
-        self, *, subnets: models.QuerySet | None = None
-    ) -> "ConnectivityRequestQuerySet":
-        """Return these requests with every answer prefetched, to dump or show them whole.
+    # Set by `with_answers()`: read every answer of the requests fetched (`answers_load`).
+    _answers: dict | None = None
 
-        Thredd's AWS side of each site and VPN (the peering attachment, the VPN connection)
-        comes in the same queries, joined: the pages that show answers show it too.
-        `subnets` is the queryset to read subnets with, when a page needs more of them (the
-        review page: each subnet's confirmation).
+    def with_answers(self, *, confirmations: bool = False) -> "ConnectivityRequestQuerySet":
+        """Return these requests with every answer read, to dump or show them whole.
+
+        Each site's and VPN's AWS side (the peering attachment, the VPN connection) comes
+        with them, and with `confirmations` each subnet's confirmation and who made it (the
+        review page). One round trip for all of it, whatever the number of sites
+        (`answers.answers_load`), once the requests themselves are fetched.
         """
-        site_model = self.model._meta.get_field("sites").related_model
-        vpn_model = site_model._meta.get_field("vpns").related_model
-        return self.select_related("organisation", "mtls").prefetch_related(
-            "contacts",
-            models.Prefetch("sites", queryset=site_model.objects.select_related("aws_peering")),
-            models.Prefetch("sites__vpns", queryset=vpn_model.objects.select_related("aws")),
-            "sites__vpns__tunnels",
-            "sites__attachments",
-            models.Prefetch("sites__subnets", queryset=subnets)
-            if subnets is not None
-            else "sites__subnets",
-        )
+        clone = self.select_related("organisation", "mtls")
+        clone._answers = {"confirmations": confirmations}
+        return clone
+
+    def _clone(self) -> "ConnectivityRequestQuerySet":
+        clone = super()._clone()
+        clone._answers = self._answers
+        return clone
+
+    def _fetch_all(self) -> None:
+        unread = self._result_cache is None
+        super()._fetch_all()
+        if unread and self._answers is not None and self._iterable_class is ModelIterable:
+            answers_load(self._result_cache, **self._answers)
 
 
 def next_reference() -> str:

@@ -131,9 +131,7 @@ def _availability_in_review(request_id: int, actor: User) -> list[SubnetAvailabi
             f"{request.get_status_display()}."
         )
     return request_availability(
-        ConnectivityRequest.objects.with_answers(
-            subnets=Subnet.objects.select_related("confirmation")
-        ).get(pk=request.pk)
+        ConnectivityRequest.objects.with_answers(confirmations=True).get(pk=request.pk)
     )
 
 

@@ -87,7 +87,7 @@ class ReviewDetailView(StaffRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         connectivity_request = get_object_or_404(
             ConnectivityRequest.objects.visible_to(self.request.user)
-            .with_answers(subnets=Subnet.objects.select_related("confirmation__confirmed_by"))
+            .with_answers(confirmations=True)
             .select_related("assigned_to", "amends"),
             reference=kwargs["reference"],
         )
