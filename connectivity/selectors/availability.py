@@ -8,8 +8,9 @@ constraints on `Allocation` are the final judge.
 
 import operator
 from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import reduce
 from ipaddress import IPv4Network
 
@@ -36,73 +37,87 @@ class ThreddRange:
     description: str
 
 
-# Thredd's reserved and service ranges of an environment: a handful of rows.
+# Thredd's reserved and service ranges of an environment that overlap the networks asked.
 _THREDD_RANGES_SQL = """
-    SELECT 'thredd', r.network::text, r.description, '', NULL::bigint, ''
+    SELECT 'thredd', r.network::text, r.description, '', ''
       FROM connectivity_reservedrange r
       JOIN connectivity_threddsettings s ON s.id = r.settings_id
-     WHERE s.environment = %s
+     WHERE s.environment = %s AND r.network && ANY(%s::cidr[])
     UNION ALL
-    SELECT 'thredd', r.network::text, '', r.service, NULL, ''
+    SELECT 'thredd', r.network::text, '', r.service, ''
       FROM connectivity_servicerange r
       JOIN connectivity_threddsettings s ON s.id = r.settings_id
-     WHERE s.environment = %s
+     WHERE s.environment = %s AND r.network && ANY(%s::cidr[])
 """
 # AWS's outside addresses of Thredd's tunnels inside the networks asked about.
 _AWS_ADDRESSES_SQL = """
-    SELECT 'aws', host(t.thredd_outside_ip), '', '', NULL, ''
+    SELECT 'aws', host(t.thredd_outside_ip), '', '', ''
       FROM connectivity_tunnel t
       JOIN connectivity_vpn v ON v.id = t.vpn_id
       JOIN connectivity_site s ON s.id = v.site_id
       JOIN connectivity_connectivityrequest q ON q.id = s.request_id
      WHERE q.environment = %s AND ({overlaps})
 """
-# Allocations overlapping any of the networks: each `&&` is what the exclusion constraints'
-# GiST indexes (one per environment, so the environment stays a literal) answer, ORed.
-_ALLOCATIONS_SQL = """
-    SELECT 'allocation', a.network::text, '', '', a.organisation_id, q.reference
-      FROM connectivity_allocation a
-      JOIN connectivity_connectivityrequest q ON q.id = a.request_id
-     WHERE a.environment = %s AND ({overlaps}) AND NOT (a.request_id = ANY(%s))
+# For each network asked: is any of it held by another organisation (EXISTS stops at the
+# first such allocation, however many there are), and which of the organisation's own
+# connections hold some of it. Each `&&` is what the exclusion constraints' GiST index of
+# the environment answers (one index per environment, so the environment stays a literal).
+_HOLDERS_SQL = """
+    SELECT 'taken', n.network::text, '', '', ''
+      FROM unnest(%s::cidr[]) AS n(network)
+     WHERE EXISTS (
+           SELECT 1 FROM connectivity_allocation a
+            WHERE a.environment = %s AND a.network && n.network
+              AND a.organisation_id IS DISTINCT FROM %s AND NOT (a.request_id = ANY(%s)))
+    UNION ALL
+    SELECT 'own', n.network::text, '', '',
+           (SELECT q.reference FROM connectivity_connectivityrequest q WHERE q.id = a.request_id)
+      FROM unnest(%s::cidr[]) AS n(network)
+      JOIN connectivity_allocation a ON a.environment = %s AND a.network && n.network
+     WHERE a.organisation_id = %s AND NOT (a.request_id = ANY(%s))
 """
 
 
-@dataclass(frozen=True, slots=True)
-class _Holding:
-    """An allocation overlapping a network asked about: its range, organisation, request."""
+@dataclass(frozen=True)
+class _Holders:
+    """Who holds the networks asked about: another organisation, or the asker's own
+    connections (their references)."""
 
-    network: IPv4Network
-    organisation_id: int
-    reference: str
+    taken: frozenset[IPv4Network] = frozenset()
+    own: dict[IPv4Network, set[str]] = field(default_factory=dict)
 
 
-def _ranges_and_holdings(
+def _ranges_and_holders(
     environment: str,
     networks: list[IPv4Network],
     *,
-    holdings: bool,
+    holders: bool,
+    organisation_id: int | None = None,
     kept: Iterable[int] = (),
-) -> tuple[list[ThreddRange], list[_Holding]]:
-    """Return Thredd's own ranges of `environment` that no client subnet may overlap and,
-    with `holdings`, the allocations overlapping any of `networks` (but those of `kept`'s
-    requests), in one round trip to PostgreSQL.
+) -> tuple[list[ThreddRange], _Holders]:
+    """Return Thredd's own ranges of `environment` overlapping any of `networks` (no client
+    subnet may overlap one) and, with `holders`, who holds each of `networks` (not counting
+    `kept`'s requests), in one round trip to PostgreSQL.
 
     Thredd's ranges are its reserved and service ranges, and AWS's outside addresses of its
     tunnels inside any of `networks`, asked only for networks that are not private (AWS's
-    addresses are public, so a private subnet never holds one). Written as SQL, not through
-    the ORM: this is the check every site page, submission and review runs, and building
-    the statement cost three times what PostgreSQL takes to answer it.
+    addresses are public, so a private subnet never holds one). Another organisation is
+    anyone but `organisation_id` (everyone, for None). Written as SQL, not through the ORM:
+    this is the check every site page, submission and review runs, and building the
+    statement cost three times what PostgreSQL takes to answer it.
     """
-    parts, params = [_THREDD_RANGES_SQL], [environment, environment]
+    asked = [str(network) for network in networks]
+    parts, params = [_THREDD_RANGES_SQL], [environment, asked, environment, asked]
     public = [n for n in networks if not any(n.subnet_of(p) for p in limits.PRIVATE_NETWORKS)]
     if public:
         overlaps = " OR ".join(["t.thredd_outside_ip <<= %s::inet"] * len(public))
         parts.append(_AWS_ADDRESSES_SQL.format(overlaps=overlaps))
         params += [environment, *map(str, public)]
-    if holdings and networks:
-        overlaps = " OR ".join(["a.network && %s::cidr"] * len(networks))
-        parts.append(_ALLOCATIONS_SQL.format(overlaps=overlaps))
-        params += [environment, *map(str, networks), sorted(kept)]
+    if holders and networks:
+        kept = sorted(kept)
+        parts.append(_HOLDERS_SQL)
+        params += [asked, environment, organisation_id, kept]
+        params += [asked, environment, organisation_id, kept]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
         rows = cursor.fetchall()
@@ -114,22 +129,22 @@ def _ranges_and_holdings(
                 if kind == "aws"
                 else description or f"Thredd's {Service(service).label} range",
             )
-            for kind, network, description, service, _, _ in rows
-            if kind != "allocation"
+            for kind, network, description, service, _ in rows
+            if kind in ("thredd", "aws")
         ),
         key=lambda item: item.network,
     )
-    held = [
-        _Holding(IPv4Network(network), organisation_id, reference)
-        for kind, network, _, _, organisation_id, reference in rows
-        if kind == "allocation"
-    ]
-    return ranges, held
+    own = defaultdict(set)
+    for kind, network, _, _, reference in rows:
+        if kind == "own":
+            own[IPv4Network(network)].add(reference)
+    taken = frozenset(IPv4Network(network) for kind, network, *_ in rows if kind == "taken")
+    return ranges, _Holders(taken=taken, own=dict(own))
 
 
 def _thredd_ranges(environment: str, networks: Iterable[IPv4Network]) -> list[ThreddRange]:
-    """Return Thredd's own ranges of `environment` that no client subnet may overlap."""
-    return _ranges_and_holdings(environment, list(networks), holdings=False)[0]
+    """Return Thredd's own ranges of `environment` overlapping any of `networks`."""
+    return _ranges_and_holders(environment, list(networks), holders=False)[0]
 
 
 def _overlapping(*, environment: str, networks: Iterable[IPv4Network]):
@@ -161,7 +176,7 @@ def availability_findings(
 ) -> list[Finding]:
     """Return subnet_reserved / subnet_unavailable findings for (field, network) pairs.
 
-    One query whatever the number of subnets (`_ranges_and_holdings`). Another
+    One query whatever the number of subnets (`_ranges_and_holders`). Another
     organisation's range is "not available", never whose; the organisation's own range in
     another of its connections is named, since it is theirs to know. `request` is the
     request judged: its own and its amended revision's allocations do not count. This is
@@ -170,20 +185,21 @@ def availability_findings(
     subnets = list(subnets)
     if not subnets:
         return []
-    thredd, holdings = _ranges_and_holdings(
-        environment, [network for _, network in subnets], holdings=True, kept=_kept(request)
+    thredd, holders = _ranges_and_holders(
+        environment,
+        [network for _, network in subnets],
+        holders=True,
+        organisation_id=organisation_id,
+        kept=_kept(request),
     )
     findings = []
-    for field, network in subnets:
-        theirs = [item for item in holdings if item.network.overlaps(network)]
+    for field_path, network in subnets:
         findings += _conflict_findings(
-            field,
+            field_path,
             network,
             thredd=[item for item in thredd if item.network.overlaps(network)],
-            taken=any(item.organisation_id != organisation_id for item in theirs),
-            own=sorted(
-                {item.reference for item in theirs if item.organisation_id == organisation_id}
-            ),
+            taken=network in holders.taken,
+            own=sorted(holders.own.get(network, ())),
         )
     return findings
 
