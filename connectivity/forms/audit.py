@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from connectivity.models import AuditAction, Organisation
 
-from .filters import FilterSelect, ListFilterForm
+from .filters import FilterDateInput, FilterSelect, FilterTextInput, ListFilterForm
 
 EARLIEST = date(2000, 1, 1)
 LATEST = date(9999, 12, 30)
@@ -29,18 +29,25 @@ class AuditFilterForm(ListFilterForm):
         empty_label="Any",
         widget=FilterSelect,
     )
-    actor = forms.CharField(label="Who (email contains)", required=False, max_length=254)
-    reference = forms.CharField(label="Object (reference contains)", required=False, max_length=200)
+    actor = forms.CharField(
+        label="Who (email contains)", required=False, max_length=254, widget=FilterTextInput
+    )
+    reference = forms.CharField(
+        label="Object (reference contains)",
+        required=False,
+        max_length=200,
+        widget=FilterTextInput,
+    )
     # Bounded: the portal's log starts in 2000, and the day after 9999-12-31 cannot be counted.
     since = forms.DateField(
         label="From (UTC)",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=FilterDateInput(attrs={"type": "date"}),
         validators=[MinValueValidator(EARLIEST), MaxValueValidator(LATEST)],
     )
     until = forms.DateField(
         label="To (UTC, inclusive)",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=FilterDateInput(attrs={"type": "date"}),
         validators=[MinValueValidator(EARLIEST), MaxValueValidator(LATEST)],
     )

@@ -6,7 +6,13 @@ from connectivity.choices import ConnectionType, Environment, RequestStatus
 from connectivity.models import Organisation, User
 from connectivity.selectors.accounts import thredd_engineers
 
-from .filters import FilterSelect, ListFilterForm
+from .filters import (
+    FilterHiddenInput,
+    FilterNumberInput,
+    FilterSelect,
+    FilterTextInput,
+    ListFilterForm,
+)
 
 ASSIGNED_TO_ME = "me"
 UNASSIGNED = "none"
@@ -16,7 +22,9 @@ WAITING = "waiting"
 class QueueFilterForm(ListFilterForm):
     """Narrow the review queue; every field is optional and kept in the URL."""
 
-    q = forms.CharField(label="Reference or organisation", required=False, max_length=100)
+    q = forms.CharField(
+        label="Reference or organisation", required=False, max_length=100, widget=FilterTextInput
+    )
     status = forms.ChoiceField(
         label="Status",
         required=False,
@@ -41,11 +49,15 @@ class QueueFilterForm(ListFilterForm):
         label="Organisation",
         required=False,
         queryset=Organisation.objects.all(),
-        widget=forms.HiddenInput,
+        widget=FilterHiddenInput,
     )
     assignee = forms.ChoiceField(label="Assigned to", required=False, widget=FilterSelect)
     waiting_days = forms.IntegerField(
-        label="Waiting on Thredd at least (days)", required=False, min_value=0, max_value=3650
+        label="Waiting on Thredd at least (days)",
+        required=False,
+        min_value=0,
+        max_value=3650,
+        widget=FilterNumberInput,
     )
 
     def __init__(self, *args, **kwargs) -> None:

@@ -89,10 +89,14 @@ def test_queue_sorts_oldest_waiting_first_and_counts_client_time_apart(
 
     page = staff_client.get(reverse("review-queue")).context["page"]
     first, second, third = page.object_list
-    assert [first, second, third] == [old, recent, with_client]
-    assert (first.client_waited.days, first.thredd_wait.days) == (6, 4)
-    assert (second.client_waited.days, second.thredd_wait.days) == (0, 2)
-    assert (third.client_waited.days, third.thredd_wait.days) == (19, 1)
+    assert [first.reference, second.reference, third.reference] == [
+        old.reference,
+        recent.reference,
+        with_client.reference,
+    ]
+    assert (first.waiting_on_client, first.waiting_on_thredd) == ("6 days", "4 days")
+    assert (second.waiting_on_client, second.waiting_on_thredd) == ("0 days", "2 days")
+    assert (third.waiting_on_client, third.waiting_on_thredd) == ("19 days", "1 day")
     waited = staff_client.get(reverse("review-queue"), {"waiting_days": 3}).context["page"]
     assert [item.reference for item in waited.object_list] == [old.reference]
 
