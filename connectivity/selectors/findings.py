@@ -20,7 +20,7 @@ from connectivity.rules import validate_document, validate_site
 from connectivity.validators import parse_ipv4_network
 
 from .availability import SubnetAvailability, availability_findings, free_range_advice
-from .requests import request_answers, request_to_document, thredd_bgp_asn
+from .requests import request_answers, request_to_document, thredd_asn_to_judge
 
 ANSWERS_NOT_SAVED = "answers_not_saved"
 
@@ -39,7 +39,7 @@ def request_findings(
         request = request_answers(request)
         doc = request_to_document(request)
     findings = [
-        *validate_document(doc, thredd_asn=thredd_bgp_asn(request.environment)),
+        *validate_document(doc, thredd_asn=thredd_asn_to_judge(doc)),
         *answers_not_saved(request),
     ]
     if availability is not None:
@@ -74,7 +74,7 @@ def document_findings(
     """
     if doc.environment not in Environment.values:
         return validate_document(doc, thredd_asn=DEFAULT_THREDD_BGP_ASN)
-    findings = validate_document(doc, thredd_asn=thredd_bgp_asn(doc.environment))
+    findings = validate_document(doc, thredd_asn=thredd_asn_to_judge(doc))
     return findings + availability_findings(
         parsed_subnets(doc),
         environment=doc.environment,
@@ -119,7 +119,7 @@ def site_findings(request: ConnectivityRequest, doc: RequestDocument, index: int
     `doc` is the request's document with this site's answers as typed. Availability is
     asked only for subnets the rules found nothing wrong with.
     """
-    findings = validate_site(doc, index, thredd_asn=thredd_bgp_asn(request.environment))
+    findings = validate_site(doc, index, thredd_asn=thredd_asn_to_judge(doc))
     wrong = {finding.field for finding in findings if finding.severity == Severity.ERROR}
     own = [
         (path, parse_ipv4_network(subnet.cidr))

@@ -67,6 +67,14 @@ def thredd_bgp_asn(environment: str) -> int:
     return DEFAULT_THREDD_BGP_ASN if asn is None else asn
 
 
+def thredd_asn_to_judge(doc: RequestDocument) -> int:
+    """Return the Thredd ASN the rules judge `doc` with: read only when a site asks for BGP,
+    the one rule that compares it (a client must not reuse it); the default otherwise."""
+    if any(site.routing == Routing.BGP for site in doc.sites):
+        return thredd_bgp_asn(doc.environment)
+    return DEFAULT_THREDD_BGP_ASN
+
+
 def _text(value: object) -> str | None:
     return None if value in ("", None) else str(value)
 

@@ -7,11 +7,15 @@ import sys
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from connectivity.choices import Environment
+from connectivity.document import parse_document
 from connectivity.models import Allocation, ConnectivityRequest, ReservedRange, ThreddSettings
+from connectivity.selectors.findings import document_findings
 from tests.conftest import BASE_DIR
 from tests.documents import valid_vpn_document
 
@@ -139,3 +143,19 @@ def test_any_json_value_gives_findings_and_exit_0_or_1(tmp_path, value):
     assert isinstance(findings, list)
     assert all(set(finding) == {"severity", "code", "field", "message"} for finding in findings)
     assert status == (1 if any(f["severity"] == "error" for f in findings) else 0)
+
+
+def test_thredds_asn_is_read_only_for_a_bgp_site_and_then_judged(tmp_path, organisation):
+    """The configured ASN, not the default, is what a BGP site must not reuse; a request
+    with no BGP site does not read it at all."""
+    ThreddSettings.objects.create(environment=Environment.UAT, bgp_asn=65123)
+    static = valid_vpn_document()
+    with CaptureQueriesContext(connection) as static_reads:
+        document_findings(parse_document(static)[0], organisation_id=organisation.pk)
+    assert not any("bgp_asn" in query["sql"] for query in static_reads.captured_queries)
+
+    bgp = valid_vpn_document()
+    bgp["sites"][0]["routing"] = "bgp"
+    bgp["sites"][0]["bgp"] = {"asn": 65123, "justification": "Our two DCs fail over."}
+    findings = document_findings(parse_document(bgp)[0], organisation_id=organisation.pk)
+    assert any(f.field == "sites[0].bgp.asn" and "65123" in f.message for f in findings)
