@@ -1,16 +1,16 @@
 """Measure pages served by gunicorn under wrk, each against a minimal signed-in page.
 
 gunicorn runs the portal as production does (2 sync workers, the production profile, real
-PostgreSQL), with `bench.settings`, which adds only the ceiling page (`bench.views`); wrk, on
-the same loopback, keeps 8 connections busy for a fixed time per page. The ceiling is what
-every signed-in page pays before its own work: the whole middleware stack with a Thredd
-engineer's verified session (the session read and re-saved, the user and the second-factor
-device looked up), one query, and the base template. Every page gets several rounds,
-interleaved with the ceiling's and the bare health view's (no session, no database: kept for
-context), so the ceiling is measured in the very conditions of the page. Sessions are made
-in the database for a client user and a Thredd engineer (with a verified second factor), and
-handed to wrk as a cookie; `X-Forwarded-Proto: https` stands in for the TLS proxy, so secure
-cookies apply as in production.
+PostgreSQL), with `bench.settings`, which adds only the ceiling page (`bench.views`); wrk,
+on the same loopback, keeps 8 connections busy for a fixed time per page. The ceiling is
+what every signed-in page pays before its own work: the whole middleware stack with a Thredd
+engineer's verified session (the session read, and saved again once a minute for the sliding
+idle timeout; the user and the second-factor device looked up), one query, and the base
+template. Every page gets several rounds, interleaved with the ceiling's and the bare health
+view's (no session, no database: kept for context), so the ceiling is measured in the very
+conditions of the page. Sessions are made in the database for a client user and a Thredd
+engineer (with a verified second factor), and handed to wrk as a cookie; `X-Forwarded-Proto:
+https` stands in for the TLS proxy, so secure cookies apply as in production.
 """
 
 import cProfile

@@ -206,8 +206,9 @@ def reading(results: Results) -> str:
         )
         if low_share:
             note += (
-                " The ceiling already pays for the session (read and re-saved: the sliding idle "
-                "timeout), the user and the second-factor device, one query of its own and the "
+                " The ceiling already pays for the session (read; saved again once a minute for "
+                "the sliding idle timeout), the user and the second-factor device, one query of "
+                "its own and the "
                 f"base template: {ceiling.queries} queries in all. {PAGE_SHARE:.0%} of the "
                 f"ceiling would allow {ceiling_ms / PAGE_SHARE:.1f} ms. What this page adds is "
                 f"its own queries ({page.queries} in all, a number that does not grow with the "
@@ -349,11 +350,12 @@ def write(results: Results, path: Path) -> None:
         f"The ceiling is **{ceiling.page.name}** (`{ceiling.page.path}`, served only under "
         "`bench.settings`): the least a signed-in page of the portal does. A Thredd engineer's "
         "session with a verified second factor goes through the whole middleware stack (the "
-        "session is read and saved again for the sliding idle timeout, the user and the "
-        "second-factor device are looked up), the view runs one query (the newest request's "
-        "reference, by primary key) and renders `base.html` around a one-line body. Every "
-        "signed-in page pays that much before its own queries and template, so a page's share "
-        "of the ceiling is the part of its cost that is this common base; the rest is its own.",
+        "session is read, and saved again once a minute for the sliding idle timeout; the user "
+        "and the second-factor device are looked up), the view runs one query (the newest "
+        "request's reference, by primary key) and renders `base.html` around a one-line "
+        "body. Every signed-in page pays that much before its own queries and template, so a "
+        "page's share of the ceiling is the part of its cost that is this common base; the rest "
+        "is its own.",
         *(
             [
                 "",

@@ -1,7 +1,8 @@
 """The ceiling page: the least a signed-in page of the portal can do, measured like the others.
 
-It goes through the whole middleware stack as every page does (the session is read and, with
-the sliding idle timeout, saved again; the user and the second-factor device are looked up),
+It goes through the whole middleware stack as every page does (the session is read, and saved
+again once a minute for the sliding idle timeout; the user and the second-factor device are
+looked up),
 runs exactly one query (the newest request's reference, one row by primary key) and renders
 the portal's base template around a one-line body. What a real page costs beyond this is its
 own queries and its own template: that is what the pages' share of the ceiling measures.
