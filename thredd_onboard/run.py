@@ -7,6 +7,9 @@ values one click away. The demo data is loaded idempotently and the demo sign-in
 """
 
 import argparse
+import contextlib
+import os
+import signal
 import subprocess
 import sys
 
@@ -33,13 +36,32 @@ def main(argv: list[str]) -> int:
             print(f"`manage.py {' '.join(step)}` failed: see the messages above.", file=sys.stderr)
             return 1
     print(f"\nThe portal is at http://127.0.0.1:{options.port}/ (Ctrl-C stops it).\n", flush=True)
-    server = [*manage, "runserver", f"127.0.0.1:{options.port}"]
+    command = [*manage, "runserver", f"127.0.0.1:{options.port}"]
     if options.no_reload:
-        server.append("--noreload")
-    try:
-        return subprocess.call(server, env=environment)  # noqa: S603
-    except KeyboardInterrupt:
-        return 0
+        command.append("--noreload")
+    return _serve(command, environment)
+
+
+def _serve(command: list[str], environment: dict[str, str]) -> int:
+    """Run the web server until it stops, or until this process is told to stop.
+
+    The server gets its own process group, and Ctrl-C (SIGINT) or a SIGTERM sent to this
+    process alone (a service manager, `kill`) is passed on to the whole group: runserver's
+    autoreloader serves from a child process, which would otherwise outlive its parent and
+    keep the port. Then the embedded PostgreSQL stops as this process exits.
+    """
+    server = subprocess.Popen(command, env=environment, start_new_session=True)  # noqa: S603
+    stopping = []
+
+    def stop(signum: int, frame) -> None:
+        stopping.append(signum)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signum)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    status = server.wait()
+    return 0 if stopping else status
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """`make run`'s server part on the embedded PostgreSQL, from an empty data folder."""
 
 import os
+import signal
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -46,16 +48,26 @@ def _wait_for_start(process, log) -> None:
     )
 
 
-def _stop(process) -> None:
-    os.killpg(process.pid, 2)  # Ctrl-C, as a user would
+def _stop(process, *, how: str) -> None:
+    if how == "ctrl-c":
+        os.killpg(process.pid, signal.SIGINT)  # as a user at the terminal would
+    else:
+        process.terminate()  # SIGTERM to `make run`'s process alone, as a service manager does
     process.wait(timeout=60)
 
 
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
 def test_run_serves_sign_in_on_the_embedded_database_and_restarts_cleanly(tmp_path):
-    """Start the portal twice on a new embedded data folder: both starts serve the sign-in."""
+    """Start the portal twice on a new embedded data folder: both starts serve the sign-in,
+    and each stop, by Ctrl-C or by a SIGTERM to the first process alone, leaves no server
+    holding the port."""
     environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     environment["EMBEDDED_PGDATA"] = str(tmp_path / "pgdata")
-    for attempt in (1, 2):
+    for attempt, how in ((1, "ctrl-c"), (2, "sigterm")):
         port = free_port()
         log = tmp_path / f"run-{attempt}.log"
         process = _start(port, environment, log)
@@ -69,7 +81,8 @@ def test_run_serves_sign_in_on_the_embedded_database_and_restarts_cleanly(tmp_pa
             assert status == 200
             assert "Sign in" in body
         finally:
-            _stop(process)
+            _stop(process, how=how)
+        wait_until(lambda port=port: _port_is_free(port), timeout=30, message="the port to be free")
         output = log.read_text()
         assert "Using the embedded PostgreSQL" in output
         assert DEMO_ENGINEER in output
