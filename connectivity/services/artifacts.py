@@ -49,6 +49,7 @@ from connectivity.models import (
 from connectivity.selectors.requests import request_answers, request_to_document
 
 from . import notifications
+from .outbox import attempt_started
 
 logger = logging.getLogger(__name__)
 
@@ -265,13 +266,14 @@ def artifact_render(*, artifact_id: int) -> Artifact:
         artifact = _locked(artifact_id)
         if artifact.status != ArtifactStatus.PENDING:
             return artifact
-        if artifact.attempts >= MAX_RENDER_ATTEMPTS:
-            return _failed(
-                artifact,
-                f"Rendering started {artifact.attempts} times without finishing: a worker "
-                "died or hit its time limit each time. See the worker logs, then retry.",
-            )
-        artifact.attempts += 1
+        if not attempt_started(
+            artifact,
+            limit=MAX_RENDER_ATTEMPTS,
+            work="Rendering",
+            cause="a worker died or hit its time limit each time",
+            fail=_failed,
+        ):
+            return artifact
         artifact.save(update_fields=["attempts"])
     with transaction.atomic():
         artifact = _locked(artifact_id)

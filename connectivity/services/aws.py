@@ -70,6 +70,7 @@ from connectivity.validators import validate_tgw_attachment_id, validate_vpn_con
 
 from . import artifacts, notifications
 from .audit import audit_record
+from .outbox import attempt_started
 
 logger = logging.getLogger(__name__)
 
@@ -277,14 +278,14 @@ def _started(model, pk: int):
         row = _locked(model, pk)
         if row.status not in IN_PROGRESS:
             return None
-        if row.attempts >= MAX_PROVISION_ATTEMPTS:
-            _failed(
-                row,
-                f"Provisioning started {row.attempts} times without finishing: a worker died "
-                "or AWS kept failing. See the worker logs, then retry.",
-            )
+        if not attempt_started(
+            row,
+            limit=MAX_PROVISION_ATTEMPTS,
+            work="Provisioning",
+            cause="a worker died or AWS kept failing",
+            fail=_failed,
+        ):
             return None
-        row.attempts += 1
         row.status = AwsStatus.PROVISIONING
         row.save(update_fields=["attempts", "status", "updated_at"])
         return row

@@ -49,6 +49,7 @@ from .audit import audit_record
 from .aws import AwsMisconfigured, aws_call, aws_refusal
 from .downloads import ArtifactUnavailable, Download, safe_file_name
 from .notifications import emails_send_after_commit, outbox_rows_both_sides
+from .outbox import attempt_started
 
 logger = logging.getLogger(__name__)
 
@@ -371,13 +372,14 @@ def certificate_issue(*, certificate_id: int) -> ClientCertificate:
         certificate = _locked(certificate_id)
         if certificate.status != CertificateStatus.PENDING:
             return certificate
-        if certificate.attempts >= MAX_ISSUE_ATTEMPTS:
-            return _failed(
-                certificate,
-                f"Issuing started {certificate.attempts} times without finishing: see the "
-                "worker logs, then retry.",
-            )
-        certificate.attempts += 1
+        if not attempt_started(
+            certificate,
+            limit=MAX_ISSUE_ATTEMPTS,
+            work="Issuing",
+            cause="a worker died or hit its time limit each time",
+            fail=_failed,
+        ):
+            return certificate
         certificate.save(update_fields=["attempts"])
     environment = certificate.request.environment
     csr = x509.load_pem_x509_csr(certificate.csr_pem.encode("ascii"))
