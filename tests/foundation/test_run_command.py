@@ -48,7 +48,7 @@ def _wait_for_start(process, log) -> None:
     )
 
 
-def _stop(process, *, how: str) -> None:
+def _stop(process, *, how: str = "ctrl-c") -> None:
     if how == "ctrl-c":
         os.killpg(process.pid, signal.SIGINT)  # as a user at the terminal would
     else:
